@@ -1,0 +1,94 @@
+import type { ChunkRecord, EventInput, MessageEvent, MessageRecord, MessageStatus } from '../message/model.js';
+
+/** A parsed MESH workflow_filter: equals, begins with or contains, optionally negated. */
+export interface WorkflowFilter {
+  kind: 'equals' | 'prefix' | 'contains';
+  value: string;
+  negate: boolean;
+}
+
+export interface InboxQuery {
+  recipient: string;
+  limit: number;
+  /** Return only messages accepted after this one (by inbox order); unknown IDs start from the top. */
+  afterMessageId?: string | null;
+  workflowFilter?: WorkflowFilter | null;
+}
+
+export interface InboxPage {
+  messageIds: string[];
+  /** True when more matching messages exist after the last one returned. */
+  hasMore: boolean;
+}
+
+/** Outcome of storing a chunk: the message's status afterwards, and an object the store no longer references. */
+export interface PutChunkResult {
+  message: MessageRecord;
+  /** Set when this chunk replaced an earlier upload of the same chunk; the caller deletes it after commit. */
+  replacedObjectKey: string | null;
+}
+
+/** Raised by stores for expected, coded failures; the HTTP layer maps codes to MESH errors. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'locked' | 'chunk_out_of_range' | 'wrong_state',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/**
+ * The metadata store: source of truth for messages, chunks, events and nonces.
+ * Every multi-row change is one transaction; state changes are compare-and-set on the expected status.
+ */
+export interface MessageStore {
+  /** Applies pending migrations; safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Creates a message with its first chunk (or none, for an empty REPORT) and its first event,
+   * atomically. A message created `accepted` is in the recipient's inbox when this resolves.
+   */
+  createMessage(message: MessageRecord, firstChunk: ChunkRecord | null, event: EventInput): Promise<void>;
+
+  /**
+   * Stores chunk n of an `uploading` message (replacing an earlier upload of the same n).
+   * When every chunk 1..totalChunks is present the message becomes `accepted` with `acceptEvent`.
+   * Throws StoreError 'not_found' or 'locked' (no longer uploading).
+   */
+  putChunk(chunk: ChunkRecord, acceptEvent: EventInput): Promise<PutChunkResult>;
+
+  getMessage(messageId: string): Promise<MessageRecord | null>;
+  getChunk(messageId: string, chunkNo: number): Promise<ChunkRecord | null>;
+  /** Chunk numbers present for a message, ascending. */
+  listChunkNumbers(messageId: string): Promise<number[]>;
+  /** Event history, oldest first. */
+  listEvents(messageId: string): Promise<MessageEvent[]>;
+
+  /** Accepted messages for a recipient in the order they became visible (oldest first). */
+  listInbox(query: InboxQuery): Promise<InboxPage>;
+  countInbox(recipient: string, workflowFilter?: WorkflowFilter | null): Promise<number>;
+
+  /**
+   * Compare-and-set: moves the message from one of `from` to `to`, recording `event`, in one
+   * transaction. Returns the updated message, or null if it was not in an expected state.
+   */
+  transition(messageId: string, from: MessageStatus[], to: MessageStatus, event: EventInput): Promise<MessageRecord | null>;
+
+  /** Messages a sender sent with this local ID, newest first. */
+  findBySenderLocalId(sender: string, localId: string): Promise<MessageRecord[]>;
+
+  /** Records an auth token use; false if (mailbox, nonce, count) was already recorded. */
+  recordNonce(mailboxId: string, nonce: string, nonceCount: string, expiresAt: number): Promise<boolean>;
+  /** Forgets nonces whose replay window has passed. */
+  pruneNonces(now: number): Promise<number>;
+
+  /**
+   * Deletes every message (or those to/from one mailbox) and returns the object keys the caller must delete.
+   * For the sandbox admin API and tests.
+   */
+  reset(mailboxId?: string): Promise<string[]>;
+}
