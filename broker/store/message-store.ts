@@ -83,6 +83,8 @@ export interface MessageStore {
 
   /** Records an auth token use; false if (mailbox, nonce, count) was already recorded. */
   recordNonce(mailboxId: string, nonce: string, nonceCount: string, expiresAt: number): Promise<boolean>;
+  /** Forgets one recorded nonce (its request failed in a way clients retry with the same token). */
+  releaseNonce(mailboxId: string, nonce: string, nonceCount: string): Promise<void>;
   /** Forgets nonces whose replay window has passed. */
   pruneNonces(now: number): Promise<number>;
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { ConfigError } from '../broker/config/config-error.js';
+import { loadMeshdConfig } from '../broker/config/load-config.js';
+import { startMeshd } from '../mailbox/server/meshd.js';
+import { MESHD_HELP, parseMeshdArgs } from '../mailbox/server/options.js';
+
+/** meshd: the MESH API v2 server. Exits 2 with one line on bad flags or configuration. */
+async function main(argv: string[]): Promise<void> {
+  const { options, help } = parseMeshdArgs(argv);
+  if (help) {
+    process.stdout.write(MESHD_HELP);
+    return;
+  }
+  const config = await loadMeshdConfig({ argv: options, env: process.env, cwd: process.cwd() });
+  const meshd = await startMeshd(config);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    meshd.logger.info({ signal }, 'shutting down');
+    meshd.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        meshd.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`meshd: ${err.message}\n`);
+    process.exit(2);
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    process.stderr.write(`meshd: cannot listen: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`meshd: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

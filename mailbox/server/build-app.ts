@@ -1,0 +1,99 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { isBrokerError } from '../../broker/errors.js';
+import { MeshHttpError, meshErrorFromBroker, meshErrors } from '../errors/mesh-errors.js';
+import { apiVersionOf, jsonContentType } from '../http/api-version.js';
+import { downloadRoutes } from '../routes/download.js';
+import { handshakeRoutes } from '../routes/handshake.js';
+import { healthRoutes } from '../routes/health.js';
+import { inboxRoutes } from '../routes/inbox.js';
+import { lookupRoutes } from '../routes/lookup.js';
+import { outboxRoutes } from '../routes/outbox.js';
+import { sandboxAdminRoutes } from '../routes/sandbox-admin.js';
+import { trackingRoutes } from '../routes/tracking.js';
+import type { MailboxApiDeps } from './api-context.js';
+
+/** TLS settings for the listener, already read from files. */
+export interface HttpsOptions {
+  key: Buffer;
+  cert: Buffer;
+  ca?: Buffer;
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
+}
+
+const RETRYABLE = new Set([425, 429, 500, 502, 503, 504]);
+
+/** Builds the MESH API v2 HTTP application (not listening yet). */
+export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null = null): FastifyInstance {
+  const options: FastifyServerOptions & { https?: HttpsOptions } = {
+    loggerInstance: deps.logger,
+    // One structured line per event is written by the handlers; fastify's per-request lines are noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Multi-gigabyte chunked transfers take as long as they take; idle sockets are still reaped.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  };
+  if (https) options.https = { minVersion: 'TLSv1.2', ...https } as HttpsOptions;
+  const app = Fastify(options) as unknown as FastifyInstance;
+
+  app.decorateRequest('meshVersion', 1);
+  app.decorateRequest('meshAuth', null);
+  // Payloads are never parsed: handlers stream request.raw straight to storage.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.addHook('onRequest', async (request) => {
+    request.meshVersion = apiVersionOf(request.headers.accept);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.meshAuth && RETRYABLE.has(reply.statusCode)) {
+      await deps.authenticator.release(request.meshAuth).catch((err: unknown) => deps.logger.error({ err }, 'could not release nonce'));
+    }
+    deps.logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime, mailbox: request.meshAuth?.mailbox.mailboxId }, 'request');
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const meshError = toMeshError(error);
+    const mailbox = request.meshAuth?.mailbox.mailboxId ?? (request.params as { mailbox?: string } | undefined)?.mailbox;
+    if (!meshError) {
+      request.log.error({ err: error, mailbox, url: request.url }, 'request failed');
+      return reply.code(500).header('content-type', 'application/json').send(JSON.stringify({ detail: [{ event: 'ERROR', code: '500', msg: 'Internal server error' }] }));
+    }
+    request.log.warn({ status: meshError.status, messageId: meshError.messageId, mailbox, url: request.url, reason: meshError.reason }, 'request refused');
+    // A refused upload may still be streaming in; don't keep the connection to drain it.
+    if (!request.raw.readableEnded && request.method === 'POST') reply.header('connection', 'close');
+    const body = meshError.render(request.meshVersion);
+    reply.code(meshError.status);
+    if (body === null) return reply.header('content-length', '0').send();
+    return reply.header('content-type', jsonContentType(request.meshVersion)).send(JSON.stringify(body));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const body = meshErrors.notFound('Not Found').render(request.meshVersion);
+    return reply.code(404).header('content-type', jsonContentType(request.meshVersion)).send(JSON.stringify(body));
+  });
+
+  healthRoutes(app, deps);
+  lookupRoutes(app, deps);
+  if (deps.sandboxAdmin) sandboxAdminRoutes(app, deps);
+  handshakeRoutes(app, deps);
+  inboxRoutes(app, deps);
+  downloadRoutes(app, deps);
+  outboxRoutes(app, deps);
+  trackingRoutes(app, deps);
+  return app;
+}
+
+function toMeshError(error: unknown): MeshHttpError | null {
+  if (error instanceof MeshHttpError) return error;
+  if (isBrokerError(error)) return meshErrorFromBroker(error);
+  const status = (error as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return meshErrors.validation(['request'], (error as Error).message);
+  }
+  return null;
+}

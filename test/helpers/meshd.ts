@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Test } from 'tap';
+import type { MeshdConfig } from '../../broker/config/config.js';
+import { Directory, type Mailbox, type Workflow } from '../../broker/directory/directory.js';
+import { AuthTokenGenerator } from '../../mailbox/client/auth-token.js';
+import { startMeshd, type RunningMeshd } from '../../mailbox/server/meshd.js';
+
+export const SHARED_KEY = 'TestKey';
+
+/** A test mailbox: ID, password 'pw-<ID>', ODS code given or 'X26'. */
+export function mailbox(id: string, extra: Partial<Mailbox> = {}): Mailbox {
+  return {
+    mailboxId: id,
+    mailboxName: `Test mailbox ${id}`,
+    odsCode: 'X26',
+    orgCode: 'TESTORG',
+    orgName: 'Test Organisation',
+    billingEntity: 'England',
+    password: `pw-${id}`,
+    active: true,
+    ...extra,
+  };
+}
+
+export const DEFAULT_MAILBOXES = ['MB1', 'MB2', 'MB3'].map((id) => mailbox(id));
+
+export interface TestMeshdOptions {
+  mailboxes?: Mailbox[];
+  workflows?: Workflow[];
+  config?: Partial<MeshdConfig>;
+  now?: () => number;
+}
+
+/** Starts an in-process meshd on 127.0.0.1:0 with a temp data dir, stopped and removed at teardown. */
+export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Promise<RunningMeshd> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'meshd-test-'));
+  const config: MeshdConfig = {
+    configFile: null,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    tls: null,
+    auth: { sharedKey: SHARED_KEY, maxClockSkewMinutes: 120 },
+    mailboxFiles: [],
+    workflowFiles: [],
+    strictWorkflows: false,
+    sandboxAdmin: false,
+    sandboxAdminForce: false,
+    limits: { maxRequestBytes: 100 * 1024 * 1024, maxChunks: 10_000, inlineChunkBytes: 64 * 1024, inboxMaxResultsDefault: 500 },
+    inboxExpiryDays: 5,
+    environment: 'test',
+    logLevel: 'silent',
+    ...opts.config,
+  };
+  const directory = new Directory(opts.mailboxes ?? DEFAULT_MAILBOXES, opts.workflows ?? []);
+  const meshd = await startMeshd(config, { directory, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
+  t.teardown(async () => {
+    await meshd.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return meshd;
+}
+
+/** Token generators per mailbox, so raw requests get fresh tokens like a real client. */
+const generators = new Map<string, AuthTokenGenerator>();
+
+/** A fresh valid Authorization header for a test mailbox. */
+export function authFor(mailboxId: string, password = `pw-${mailboxId}`): string {
+  const key = `${mailboxId}:${password}`;
+  let g = generators.get(key);
+  if (!g) {
+    g = new AuthTokenGenerator({ sharedKey: SHARED_KEY, mailboxId, password });
+    generators.set(key, g);
+  }
+  return g.next();
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  json: () => any;
+}
+
+/** One HTTP request with full control of method, headers and body (for error-path tests). */
+export function raw(baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, baseUrl);
+    const req = httpRequest(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        const buf = Buffer.concat(parts);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: buf, json: () => JSON.parse(buf.toString('utf8')) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+export const V2 = 'application/vnd.mesh.v2+json';
+export const V1 = 'application/vnd.mesh.v1+json';
