@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { brokerError } from '../errors.js';
 import type { ChunkRecord } from '../message/model.js';
 import type { ObjectStore } from '../objects/object-store.js';
@@ -71,12 +71,8 @@ async function streamToObjectStore(
       yield next.value;
     }
   }
-  const source = Readable.from(rest(), { objectMode: false });
-  const pass = new PassThrough({ highWaterMark: 1 << 20 });
-  source.on('error', (err) => pass.destroy(err));
-  source.pipe(pass);
   try {
-    const put = await objects.put(key, pass);
+    const put = await objects.put(key, Readable.from(rest(), { objectMode: false }));
     return { messageId: opts.messageId, chunkNo: opts.chunkNo, size: put.size, sha256: put.sha256, objectKey: key, inline: null };
   } catch (err) {
     await objects.delete(key).catch(() => undefined);
@@ -85,9 +81,7 @@ async function streamToObjectStore(
   }
 }
 
-function tooLarge(body: Readable, opts: IngestOptions): Error {
-  // Stop reading: the client is told 413 and the rest of its body is not wanted.
-  body.pause();
+function tooLarge(_body: Readable, opts: IngestOptions): Error {
   return brokerError('payload_too_large', `the request body exceeds ${opts.maxBytes} bytes`, opts.messageId);
 }
 

@@ -1,4 +1,5 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { isBrokerError } from '../../broker/errors.js';
 import { MeshHttpError, meshErrorFromBroker, meshErrors } from '../errors/mesh-errors.js';
 import { apiVersionOf, jsonContentType } from '../http/api-version.js';
@@ -64,8 +65,7 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
       return reply.code(500).header('content-type', 'application/json').send(JSON.stringify({ detail: [{ event: 'ERROR', code: '500', msg: 'Internal server error' }] }));
     }
     request.log.warn({ status: meshError.status, messageId: meshError.messageId, mailbox, url: request.url, reason: meshError.reason }, 'request refused');
-    // A refused upload may still be streaming in; don't keep the connection to drain it.
-    if (!request.raw.readableEnded && request.method === 'POST') reply.header('connection', 'close');
+    if (request.method === 'POST' && !request.raw.readableEnded) discardBody(request.raw, reply, deps.limits.maxRequestBytes);
     const body = meshError.render(request.meshVersion);
     reply.code(meshError.status);
     if (body === null) return reply.header('content-length', '0').send();
@@ -86,6 +86,24 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
   outboxRoutes(app, deps);
   trackingRoutes(app, deps);
   return app;
+}
+
+/**
+ * A refused upload may still be streaming in. Read and drop it (up to the request limit) so the
+ * client finishes writing and sees the error; past that, or if it declared more, close instead.
+ */
+function discardBody(body: IncomingMessage, reply: FastifyReply, limit: number): void {
+  const declared = Number(body.headers['content-length'] ?? 0);
+  if (declared > limit * 2) {
+    reply.header('connection', 'close');
+    return;
+  }
+  let dropped = 0;
+  body.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit * 2) body.destroy();
+  });
+  body.resume();
 }
 
 function toMeshError(error: unknown): MeshHttpError | null {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import type { Test } from 'tap';
 import type { MeshdConfig } from '../../broker/config/config.js';
 import { Directory, type Mailbox, type Workflow } from '../../broker/directory/directory.js';
 import { AuthTokenGenerator } from '../../mailbox/client/auth-token.js';
+import { MeshClient } from '../../mailbox/client/index.js';
+import type { MeshClientOptions } from '../../mailbox/client/types.js';
 import { startMeshd, type RunningMeshd } from '../../mailbox/server/meshd.js';
 
 export const SHARED_KEY = 'TestKey';
@@ -90,7 +93,9 @@ export interface RawResponse {
 export function raw(baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, baseUrl);
-    const req = httpRequest(url, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+    // A test that sets transfer-encoding gets a streamed (chunked) body with no declared length.
+    const length = body !== undefined && !headers['transfer-encoding'] ? { 'content-length': String(Buffer.byteLength(body)) } : {};
+    const req = httpRequest(url, { method, headers: { ...headers, ...length } }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => {
@@ -107,3 +112,22 @@ export function raw(baseUrl: string, method: string, path: string, headers: Reco
 
 export const V2 = 'application/vnd.mesh.v2+json';
 export const V1 = 'application/vnd.mesh.v1+json';
+
+/** A client library instance for a test mailbox, closed at teardown. */
+export function clientFor(t: Test, meshd: RunningMeshd, mailboxId: string, opts: Partial<MeshClientOptions> = {}): MeshClient {
+  const client = new MeshClient({ baseUrl: meshd.url, mailboxId, password: `pw-${mailboxId}`, sharedKey: SHARED_KEY, ...opts });
+  t.teardown(() => client.close());
+  return client;
+}
+
+/** Reads a stream to one Buffer (tests only; product code never does this with payloads). */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(parts);
+}
+
+/** Lower-case hex SHA-256. */
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,80 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { ConfigError } from '../../../broker/config/config-error.js';
+import { loadMeshdConfig } from '../../../broker/config/load-config.js';
+import { MESHD_HELP, parseMeshdArgs } from '../../../mailbox/server/options.js';
+
+const ALL_FLAGS = [
+  '--config', '--host', '--port', '--data-dir', '--tls-cert', '--tls-key', '--tls-ca', '--require-client-cert',
+  '--shared-key', '--mailboxes', '--workflows', '--strict-workflows', '--sandbox-admin', '--sandbox-admin-force',
+  '--log-level', '--help',
+];
+
+/** The ConfigError message parseMeshdArgs throws for argv, or undefined if it accepts it. */
+function errorFor(argv: string[]): string | undefined {
+  try {
+    parseMeshdArgs(argv);
+    return undefined;
+  } catch (err) {
+    return err instanceof ConfigError ? err.message : `not a ConfigError: ${String(err)}`;
+  }
+}
+
+t.test('no arguments give no options', async (t) => {
+  t.same(parseMeshdArgs([]), { options: {}, help: false });
+});
+
+t.test('every flag maps to its option', async (t) => {
+  const { options, help } = parseMeshdArgs([
+    '--config', 'c.yaml', '--host', '0.0.0.0', '--port', '8443', '--data-dir', 'd', '--tls-cert', 'c.pem',
+    '--tls-key=k.pem', '--tls-ca', 'ca.pem', '--require-client-cert', '--shared-key', 'sk', '--mailboxes', 'a.yaml',
+    '--mailboxes', 'b.jsonl', '--workflows', 'w.yaml', '--strict-workflows', '--sandbox-admin',
+    '--sandbox-admin-force', '--log-level', 'debug', '--help',
+  ]);
+  t.equal(help, true);
+  t.same(options, {
+    config: 'c.yaml', host: '0.0.0.0', port: 8443, dataDir: 'd', tlsCert: 'c.pem', tlsKey: 'k.pem', tlsCa: 'ca.pem',
+    requireClientCert: true, sharedKey: 'sk', mailboxes: ['a.yaml', 'b.jsonl'], workflows: ['w.yaml'],
+    strictWorkflows: true, sandboxAdmin: true, sandboxAdminForce: true, logLevel: 'debug',
+  });
+});
+
+t.test('port 0 (pick a free port) is accepted', async (t) => {
+  t.equal(parseMeshdArgs(['--port', '0']).options.port, 0);
+});
+
+t.test('mistakes are one-line ConfigErrors naming the flag', async (t) => {
+  const cases: Array<[string[], string]> = [
+    [['--prot', '1'], 'command line: --prot: unknown option (see --help)'],
+    [['-p', '1'], 'command line: -p: unknown option (see --help)'],
+    [['serve'], 'command line: serve: unexpected argument: meshd takes only options'],
+    [['--port'], 'command line: --port: needs a value (use --flag=VALUE for a value starting with "-")'],
+    [['--port', '--host', 'h'], 'command line: --port: needs a value (use --flag=VALUE for a value starting with "-")'],
+    [['--help=yes'], 'command line: --help: takes no value'],
+    [['--port', 'http'], 'command line: --port: must be an integer from 0 to 65535, got "http"'],
+    [['--port', '65536'], 'command line: --port: must be an integer from 0 to 65535, got "65536"'],
+    [['--port', '1.5'], 'command line: --port: must be an integer from 0 to 65535, got "1.5"'],
+    [['--port', '1', '--port', '2'], 'command line: --port: given more than once'],
+    [['--host='], 'command line: --host: must not be empty'],
+    [['--mailboxes', ''], 'command line: --mailboxes: must not be empty'],
+    [['--log-level', 'loud'], 'command line: --log-level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+  ];
+  for (const [argv, message] of cases) {
+    const got = errorFor(argv);
+    t.equal(got, message, argv.join(' '));
+    t.notMatch(got ?? '', /\n/, 'one line');
+  }
+});
+
+t.test('MESHD_HELP describes every flag', async (t) => {
+  for (const flag of ALL_FLAGS) t.match(MESHD_HELP, new RegExp(`^  ${flag}\\b.*\\S`, 'm'), flag);
+});
+
+t.test('parsed flags feed loadMeshdConfig, with paths relative to cwd', async (t) => {
+  const cwd = t.testdir({ conf: { 'meshd.yaml': 'sharedKey: k\nport: 1\n' }, 'mb.yaml': '' });
+  const { options } = parseMeshdArgs(['--config', 'conf/meshd.yaml', '--port', '9', '--mailboxes', 'mb.yaml']);
+  const c = await loadMeshdConfig({ argv: options, env: {}, cwd });
+  t.equal(c.port, 9);
+  t.same(c.mailboxFiles, [join(cwd, 'mb.yaml')]);
+  t.equal(c.configFile, join(cwd, 'conf/meshd.yaml'));
+});
