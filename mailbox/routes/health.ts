@@ -3,7 +3,7 @@ import type { MailboxApiDeps } from '../server/api-context.js';
 
 /** Liveness: `/_ping` as the MESH clients call it, plus the health paths load balancers use. */
 export function healthRoutes(app: FastifyInstance, deps: MailboxApiDeps): void {
-  const body = JSON.stringify({ env: deps.environment, build_label: BUILD_LABEL, status: 'running', outcome: 'Yes' });
+  const body = Buffer.from(JSON.stringify({ env: deps.environment, build_label: BUILD_LABEL, status: 'running', outcome: 'Yes' }));
   for (const url of ['/_ping', '/messageexchange/_ping', '/health', '/healthz']) {
     app.get(url, async (_request, reply) => reply.code(200).header('content-type', 'application/json').send(body));
   }

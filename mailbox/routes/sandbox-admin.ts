@@ -43,7 +43,7 @@ export function sandboxAdminRoutes(app: FastifyInstance, deps: MailboxApiDeps): 
       fileName: stringField(body, 'file_name', { max: 300 }),
       linkedMessageId: stringField(body, 'linked_message_id', { max: 100 }),
     });
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(adminMessageView(report)));
+    return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(adminMessageView(report))));
   });
 
   app.post('/admin/message/:messageId/event', async (request, reply) => {
@@ -59,7 +59,7 @@ export function sandboxAdminRoutes(app: FastifyInstance, deps: MailboxApiDeps): 
       linkedMessageId: stringField(body, 'linked_message_id', { max: 100 }),
     });
     if (!updated) throw meshErrors.notFound('Message does not exist');
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(adminMessageView(updated)));
+    return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(adminMessageView(updated))));
   });
 
   const getMailbox = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
@@ -100,7 +100,7 @@ export function sandboxAdminRoutes(app: FastifyInstance, deps: MailboxApiDeps): 
         timestamp: isoSeconds(e.at),
       })),
     };
-    return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(view));
+    return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(view)));
   });
 }
 

@@ -48,7 +48,7 @@ export function authedMailbox(request: FastifyRequest) {
 
 /** Sends a JSON body with the Content-Type of the client's API version. */
 export function sendJson(reply: FastifyReply, version: ApiVersion, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('content-type', jsonContentType(version)).send(JSON.stringify(body));
+  return reply.code(status).header('content-type', jsonContentType(version)).send(Buffer.from(JSON.stringify(body)));
 }
 
 /** Sends an empty body (v2 acknowledge and handshake). */

@@ -62,19 +62,19 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
     const mailbox = request.meshAuth?.mailbox.mailboxId ?? (request.params as { mailbox?: string } | undefined)?.mailbox;
     if (!meshError) {
       request.log.error({ err: error, mailbox, url: request.url }, 'request failed');
-      return reply.code(500).header('content-type', 'application/json').send(JSON.stringify({ detail: [{ event: 'ERROR', code: '500', msg: 'Internal server error' }] }));
+      return reply.code(500).header('content-type', 'application/json').send(Buffer.from(JSON.stringify({ detail: [{ event: 'ERROR', code: '500', msg: 'Internal server error' }] })));
     }
     request.log.warn({ status: meshError.status, messageId: meshError.messageId, mailbox, url: request.url, reason: meshError.reason }, 'request refused');
     if (request.method === 'POST' && !request.raw.readableEnded) discardBody(request.raw, reply, deps.limits.maxRequestBytes);
     const body = meshError.render(request.meshVersion);
     reply.code(meshError.status);
     if (body === null) return reply.header('content-length', '0').send();
-    return reply.header('content-type', jsonContentType(request.meshVersion)).send(JSON.stringify(body));
+    return reply.header('content-type', jsonContentType(request.meshVersion)).send(Buffer.from(JSON.stringify(body)));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
     const body = meshErrors.notFound('Not Found').render(request.meshVersion);
-    return reply.code(404).header('content-type', jsonContentType(request.meshVersion)).send(JSON.stringify(body));
+    return reply.code(404).header('content-type', jsonContentType(request.meshVersion)).send(Buffer.from(JSON.stringify(body)));
   });
 
   healthRoutes(app, deps);

@@ -1,0 +1,91 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { ConfigError } from '../../../broker/config/config-error.js';
+import { loadMeshdConfig, type MeshdConfigOverrides } from '../../../broker/config/load-config.js';
+
+type Test = Parameters<Parameters<typeof t.test>[0]>[0];
+interface Files { [name: string]: string | Files }
+
+/** Loads with a config file holding `yaml` (if given) and expects exactly `message`. */
+async function fails(
+  t: Test, message: string | ((dir: string) => string),
+  opts: { yaml?: string; argv?: MeshdConfigOverrides; env?: NodeJS.ProcessEnv; files?: Files },
+): Promise<void> {
+  const cwd = t.testdir({ ...(opts.yaml !== undefined ? { 'meshd.yaml': opts.yaml } : {}), ...opts.files });
+  const argv = { ...(opts.yaml !== undefined ? { config: 'meshd.yaml' } : {}), ...opts.argv };
+  const err = await loadMeshdConfig({ argv, env: opts.env ?? { MESH_SHARED_KEY: 'k' }, cwd }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.type(err, ConfigError);
+  t.equal((err as Error).message, typeof message === 'string' ? message : message(cwd));
+}
+
+t.test('schema violations name file, JSON path and reason', async (t) => {
+  await fails(t, 'meshd.yaml: /limits/maxRequestBytes: must be integer', { yaml: 'limits:\n  maxRequestBytes: 1.5\n' });
+  await fails(t, 'meshd.yaml: /limits/maxChunks: must be >= 1', { yaml: 'limits: { maxChunks: 0 }\n' });
+  await fails(t, 'meshd.yaml: /port: must be <= 65535', { yaml: 'port: 70000\n' });
+  await fails(t, 'meshd.yaml: /prot: unknown key', { yaml: 'prot: 8700\n' });
+  await fails(t, 'meshd.yaml: /tls/key: is required', { yaml: 'tls: { cert: c.pem }\n' });
+  await fails(t, 'meshd.yaml: /mailboxes: must be string or array', { yaml: 'mailboxes: 3\n' });
+  await fails(t, 'meshd.yaml: /host: must NOT have fewer than 1 characters', { yaml: 'host: ""\n' });
+  await fails(t, 'meshd.yaml: /logLevel: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"',
+    { yaml: 'logLevel: loud\n' });
+  await fails(t, 'meshd.yaml: /: must be object', { yaml: '- a\n- b\n' });
+  await fails(t, 'meshd.yaml: /sharedKeyEnv: must match pattern "^[A-Za-z_][A-Za-z0-9_]{0,127}$"',
+    { yaml: 'sharedKeyEnv: "not a name"\n' });
+});
+
+t.test('YAML syntax errors name the line', async (t) => {
+  await fails(t, 'meshd.yaml:2: invalid YAML: Map keys must be unique', { yaml: 'port: 1\nport: 2\n' });
+});
+
+t.test('missing files name the flag or key and the resolved path', async (t) => {
+  await fails(t, (d) => `command line: --config: file not found: ${join(d, 'nope.yaml')}`, { argv: { config: 'nope.yaml' } });
+  await fails(t, (d) => `command line: --config: not a regular file: ${join(d, 'sub')}`,
+    { argv: { config: 'sub' }, files: { sub: { x: '' } } });
+  await fails(t, (d) => `meshd.yaml: /mailboxes/1: file not found: ${join(d, 'b.yaml')}`,
+    { yaml: 'mailboxes: [a.yaml, b.yaml]\n', files: { 'a.yaml': '' } });
+  await fails(t, (d) => `meshd.yaml: /workflows: file not found: ${join(d, 'w.yaml')}`, { yaml: 'workflows: w.yaml\n' });
+  await fails(t, (d) => `command line: --mailboxes: file not found: ${join(d, 'm.jsonl')}`, { argv: { mailboxes: ['m.jsonl'] } });
+  await fails(t, (d) => `command line: --tls-key: file not found: ${join(d, 'k.pem')}`,
+    { argv: { tlsCert: 'c.pem', tlsKey: 'k.pem' }, files: { 'c.pem': '' } });
+  await fails(t, (d) => `meshd.yaml: /tls/ca: file not found: ${join(d, 'ca.pem')}`,
+    { yaml: 'tls: { cert: c.pem, key: k.pem, ca: ca.pem }\n', files: { 'c.pem': '', 'k.pem': '' } });
+});
+
+t.test('TLS settings must come as a usable set', async (t) => {
+  const files = { 'c.pem': '', 'k.pem': '', 'ca.pem': '' };
+  await fails(t, 'command line: --tls-cert: needs --tls-key as well', { argv: { tlsCert: 'c.pem' }, files });
+  await fails(t, 'command line: --tls-key: needs --tls-cert as well', { argv: { tlsKey: 'k.pem' }, files });
+  await fails(t, 'command line: --tls-ca: needs --tls-cert and --tls-key', { argv: { tlsCa: 'ca.pem' }, files });
+  await fails(t, 'command line: --require-client-cert: needs a CA bundle (--tls-ca)',
+    { argv: { tlsCert: 'c.pem', tlsKey: 'k.pem', requireClientCert: true }, files });
+  await fails(t, 'meshd.yaml: /tls/requireClientCert: needs a CA bundle (/tls/ca)',
+    { yaml: 'tls: { cert: c.pem, key: k.pem, requireClientCert: true }\n', files });
+});
+
+t.test('shared key problems', async (t) => {
+  await fails(t, 'environment: MESH_SHARED_KEY: no shared key: set MESH_SHARED_KEY, pass --shared-key, or give sharedKey/sharedKeyEnv in the config file',
+    { env: {} });
+  await fails(t, 'meshd.yaml: /sharedKey: no shared key: set MESH_SHARED_KEY, pass --shared-key, or give sharedKey/sharedKeyEnv in the config file',
+    { yaml: 'port: 1\n', env: {} });
+  await fails(t, 'meshd.yaml: /sharedKeyEnv: environment variable PROD_KEY is not set',
+    { yaml: 'sharedKeyEnv: PROD_KEY\n', env: { PROD_KEY: '' } });
+  await fails(t, 'meshd.yaml: /sharedKeyEnv: give sharedKey or sharedKeyEnv, not both',
+    { yaml: 'sharedKey: a\nsharedKeyEnv: B\n' });
+});
+
+t.test('environment and programmatic values are checked too', async (t) => {
+  await fails(t, 'environment: MESH_PORT: must be an integer from 0 to 65535, got "http"', { env: { MESH_SHARED_KEY: 'k', MESH_PORT: 'http' } });
+  await fails(t, 'environment: MESH_PORT: must be an integer from 0 to 65535, got "65536"', { env: { MESH_SHARED_KEY: 'k', MESH_PORT: '65536' } });
+  await fails(t, 'command line: --port: must be an integer from 0 to 65535, got "-1"', { argv: { port: -1 } });
+  await fails(t, 'environment: MESH_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    { env: { MESH_SHARED_KEY: 'k', MESH_LOG_LEVEL: 'verbose' } });
+});
+
+t.test('sandbox admin on a non-loopback host needs force', async (t) => {
+  const reason = 'refused on non-loopback host 0.0.0.0: the admin API is unauthenticated; add --sandbox-admin-force to allow it';
+  await fails(t, `command line: --sandbox-admin: ${reason}`, { argv: { sandboxAdmin: true, host: '0.0.0.0' } });
+  await fails(t, `meshd.yaml: /sandboxAdmin: ${reason}`, { yaml: 'sandboxAdmin: true\n', env: { MESH_SHARED_KEY: 'k', MESH_HOST: '0.0.0.0' } });
+});
