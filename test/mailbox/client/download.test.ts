@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { MeshApiError, MeshClient, parseChunkRange } from '../../../mailbox/client/index.js';
-import { CREDS, startFakeServer, type RecordedRequest } from './fake-mesh-server.js';
+import { CREDS, startFakeServer, type RecordedRequest } from './fixtures/fake-mesh-server.js';
 import type http from 'node:http';
 
 const ID = '20200601122152994285_D59900';

@@ -6,7 +6,7 @@ import {
   bodyLooksLikeMeshError,
   extractMeshErrorDetails,
 } from '../../../mailbox/client/index.js';
-import { CREDS, json, startFakeServer } from './fake-mesh-server.js';
+import { CREDS, json, startFakeServer } from './fixtures/fake-mesh-server.js';
 
 t.test('extractMeshErrorDetails reads v1, v2, validation and generic bodies', async (t) => {
   t.same(

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { MeshClient, MeshError, parseInboxPage } from '../../../mailbox/client/index.js';
-import { CREDS, json, startFakeServer } from './fake-mesh-server.js';
+import { CREDS, json, startFakeServer } from './fixtures/fake-mesh-server.js';
 
 const ids = (prefix: string, n: number): string[] =>
   Array.from({ length: n }, (_, i) => `2024010112000000000${i}_${prefix}${String(i).padStart(4, '0')}`);

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { MeshApiError, MeshClient, MeshUploadError, chunkCount } from '../../../mailbox/client/index.js';
-import { CREDS, json, startFakeServer, type FakeServer, type RecordedRequest } from './fake-mesh-server.js';
+import { CREDS, json, startFakeServer, type FakeServer, type RecordedRequest } from './fixtures/fake-mesh-server.js';
 
 const MSG_ID = '20200601122152994285_D59900';
 
