@@ -156,5 +156,5 @@ t.test("the repository's conf/meshd.yaml loads with zero set-up", async (t) => {
   t.equal(c.auth.sharedKey, 'TestKey');
   t.same(c.mailboxFiles, [join(root, 'conf/mailboxes.yaml')]);
   t.same(c.workflowFiles, [join(root, 'conf/workflows.yaml')]);
-  t.equal(c.sandboxAdmin, true);
+  t.equal(c.sandboxAdmin, false, "the sandbox admin API is off unless asked for");
 });

@@ -20,10 +20,19 @@ async function cannedServer(t: Parameters<typeof startFakeServer>[0]): Promise<F
       res.end();
       return;
     }
-    if (p === '/messageexchange/X26ABC1/outbox/tracking') return json(res, 200, { message_id: req.query.get('messageID'), status: 'accepted' });
-    if (p.startsWith('/messageexchange/X26ABC1/outbox/tracking/')) return json(res, 200, { messageId: ID, localId: decodeURIComponent(p.split('/').pop()!), status: 'Accepted' });
-    if (p.startsWith('/messageexchange/endpointlookup/')) return json(res, 200, { results: [{ mailbox_id: 'X26ABC2', mailbox_name: 'Two' }] });
-    if (p.startsWith('/messageexchange/workflowsearch/')) return json(res, 200, { results: [{ mailbox_id: 'X26ABC3', mailbox_name: 'Three' }] });
+    if (p === '/messageexchange/X26ABC1/outbox/tracking') {
+      return json(res, 200, { message_id: req.query.get('messageID'), status: 'accepted' });
+    }
+    if (p.startsWith('/messageexchange/X26ABC1/outbox/tracking/')) {
+      const localId = decodeURIComponent(p.split('/').pop() ?? '');
+      return json(res, 200, { messageId: ID, localId, status: 'Accepted' });
+    }
+    if (p.startsWith('/messageexchange/endpointlookup/')) {
+      return json(res, 200, { results: [{ mailbox_id: 'X26ABC2', mailbox_name: 'Two' }] });
+    }
+    if (p.startsWith('/messageexchange/workflowsearch/')) {
+      return json(res, 200, { results: [{ mailbox_id: 'X26ABC3', mailbox_name: 'Three' }] });
+    }
     return json(res, 404, { detail: [{ event: 'X', code: '404', msg: `no route ${req.method} ${p}` }] });
   });
 }

@@ -322,4 +322,6 @@ t.test('sendChunk can send a byte range of a file (end exclusive)', async (t) =>
   await mesh.sendChunk(MSG_ID, 2, 2, { filePath: file, start: 4, end: 8 });
   t.equal(server.requests[0]?.body.toString(), '4567');
   t.equal(server.requests[0]?.headers['content-length'], '4');
+  await t.rejects(mesh.sendChunk(MSG_ID, 2, 2, { filePath: file, start: 8, end: 4 }), RangeError);
+  t.equal(server.requests.length, 1);
 });
