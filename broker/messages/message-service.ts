@@ -11,21 +11,10 @@ import { newMessageId } from './message-id.js';
 import { resolveRecipient } from './recipient-resolver.js';
 
 /** What a sender states about a new message (validated headers). */
-export interface NewMessage {
-  to: string;
-  workflowId: string;
-  totalChunks: number;
-  subject: string | null;
-  localId: string | null;
-  partnerId: string | null;
-  fileName: string | null;
-  contentType: string | null;
-  mexContentType: string | null;
-  contentEncoding: string | null;
-  checksum: string | null;
-  encrypted: boolean;
-  compressed: boolean;
-}
+export type NewMessage = { to: string; totalChunks: number } & Pick<
+  MessageRecord,
+  'workflowId' | 'subject' | 'localId' | 'partnerId' | 'fileName' | 'contentType' | 'mexContentType' | 'contentEncoding' | 'checksum' | 'encrypted' | 'compressed'
+>;
 
 /** A REPORT to create: who gets it, what it says, which message it is about. */
 export interface ReportInput {
