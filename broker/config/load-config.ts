@@ -274,7 +274,8 @@ function first<T>(...candidates: Array<Sourced<T> | undefined>): Sourced<T> | un
   return candidates.find((c) => c !== undefined);
 }
 
-function isLoopback(host: string): boolean {
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { isBrokerError } from '../../broker/errors.js';
 import { MeshHttpError, meshErrorFromBroker, meshErrors } from '../errors/mesh-errors.js';
@@ -48,6 +49,11 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
 
   app.addHook('onRequest', async (request) => {
     request.meshVersion = apiVersionOf(request.headers.accept);
+    // With an optional client certificate, no certificate is fine but an untrusted one is not.
+    const socket = request.raw.socket as TLSSocket;
+    if (https?.requestCert && !socket.authorized && Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0) {
+      throw meshErrors.forbidden(`untrusted client certificate: ${String(socket.authorizationError)}`);
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {

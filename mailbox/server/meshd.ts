@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from '../../broker/config/config-error.js';
 import type { MeshdConfig } from '../../broker/config/config.js';
+import { isLoopback } from '../../broker/config/load-config.js';
 import type { Directory } from '../../broker/directory/directory.js';
 import { loadDirectory } from '../../broker/directory/load-directory.js';
 import { MessageService } from '../../broker/messages/message-service.js';
@@ -103,8 +104,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
 /** The sandbox admin API has no authentication: keep it to loopback unless forced. */
 function checkSandboxAdmin(config: MeshdConfig): void {
   if (!config.sandboxAdmin || config.sandboxAdminForce) return;
-  const loopback = config.host === 'localhost' || config.host === '::1' || config.host.startsWith('127.');
-  if (!loopback) {
+  if (!isLoopback(config.host)) {
     throw new ConfigError('command line', '--sandbox-admin', `refused on non-loopback host ${config.host} (the admin API is unauthenticated); add --sandbox-admin-force to allow it`);
   }
 }
