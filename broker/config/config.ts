@@ -26,6 +26,32 @@ export interface AuthConfig {
   maxClockSkewMinutes: number;
 }
 
+/** Which parts of meshd this process runs, so HTTP nodes and adapter workers scale separately. */
+export interface RolesConfig {
+  api: boolean;
+  workers: boolean;
+}
+
+/** The routing core: routes file, transport, and how adapters are fed. */
+export interface RoutingConfig {
+  /** conf/routes.yaml or similar; null means every message is delivered to its recipient's inbox. */
+  routesFile: string | null;
+  /** 'embedded' (in-process) or an amqp:// or amqps:// URL (credentials may come from MESH_AMQP_URL). */
+  transport: string;
+  /** Prefix for every exchange and queue name (lets several deployments or tests share a RabbitMQ vhost). */
+  queuePrefix: string;
+  /** Deliveries each adapter consumer works on at once. */
+  prefetch: number;
+  /** Attempts in all (first try included) before a message is parked. */
+  retryAttempts: number;
+  /** Delay before each retry, in milliseconds; the last repeats. */
+  retryDelaysMs: number[];
+  /** How often the outbox sweeper looks for messages to (re)publish. */
+  sweepIntervalMs: number;
+  /** A published message not processed after this long is published again. */
+  republishAfterMs: number;
+}
+
 export interface MeshdConfig {
   /** Where the config file was read from, if any (for error messages). */
   configFile: string | null;
@@ -47,4 +73,8 @@ export interface MeshdConfig {
   /** Reported by /_ping as `env`. */
   environment: string;
   logLevel: string;
+  roles: RolesConfig;
+  routing: RoutingConfig;
+  /** Bearer token for the operator admin API (parking lot); null disables that API. From MESH_ADMIN_TOKEN. */
+  adminToken: string | null;
 }

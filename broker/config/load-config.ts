@@ -12,17 +12,29 @@
  *
  * An empty environment variable counts as unset, as shells and container specs often leave
  * `VAR=` behind when they mean "not set".
+ *
+ * Secrets: MESH_ADMIN_TOKEN comes only from the environment, since a config file tends to be
+ * committed and a flag is visible to every local user in the process list.
  */
 
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import YAML from 'yaml';
-import type { LimitsConfig, MeshdConfig, TlsConfig } from './config.js';
+import { retryDelayMs } from '../transport/retry-policy.js';
+import type { LimitsConfig, MeshdConfig, RolesConfig, RoutingConfig, TlsConfig } from './config.js';
 import { COMMAND_LINE, ConfigError, ENVIRONMENT, configErrorFromAjv } from './config-error.js';
 import { schemaValidator } from './package-root.js';
 
 /** Log levels meshd accepts (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The parts of meshd a process can run. */
+export const ROLES = ['api', 'workers'] as const;
+
+/** Shortest MESH_ADMIN_TOKEN accepted: the token alone guards replaying and discarding anyone's messages. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+const QUEUE_PREFIX = /^[A-Za-z0-9._-]{0,50}$/;
 
 /** Settings that can come from meshd's command line; every field optional, absent = not given. */
 export interface MeshdConfigOverrides {
@@ -41,6 +53,10 @@ export interface MeshdConfigOverrides {
   sandboxAdmin?: boolean;
   sandboxAdminForce?: boolean;
   logLevel?: string;
+  roles?: RolesConfig;
+  transport?: string;
+  routes?: string;
+  queuePrefix?: string;
 }
 
 export interface LoadMeshdConfigOptions {
@@ -67,6 +83,10 @@ interface MeshdConfigFile {
   environment?: string;
   logLevel?: string;
   maxClockSkewMinutes?: number;
+  roles?: string | string[];
+  transport?: string;
+  routes?: string;
+  routing?: Partial<Omit<RoutingConfig, 'routesFile' | 'transport'>>;
 }
 
 /** A value and where it came from, so a later check can blame the right flag, key or variable. */
@@ -83,22 +103,36 @@ const DEFAULT_LIMITS: LimitsConfig = {
   inboxMaxResultsDefault: 500,
 };
 
+/** Routing settings when neither the config file nor a flag gives them. */
+export const DEFAULT_ROUTING: RoutingConfig = {
+  routesFile: null,
+  transport: 'embedded',
+  queuePrefix: '',
+  prefetch: 16,
+  retryAttempts: 4,
+  retryDelaysMs: [1_000, 10_000, 60_000],
+  sweepIntervalMs: 1_000,
+  republishAfterMs: 600_000,
+};
+
+/** The config file as read, and how to show and resolve against it. */
+interface ConfigSource {
+  file: MeshdConfigFile;
+  configFile: string | null;
+  /** The file as shown in messages; '' when there is none. */
+  shown: string;
+  /** Where the file's relative paths resolve from. */
+  fileDir: string;
+}
+
 /** Loads, merges and validates meshd's configuration; throws ConfigError on any problem. */
 export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<MeshdConfig> {
   const { cwd } = opts;
   const flags = opts.argv ?? {};
   const env = (name: string): string | undefined => opts.env[name] || undefined;
 
-  let file: MeshdConfigFile = {};
-  let configFile: string | null = null;
-  let shown = '';
-  if (flags.config !== undefined) {
-    configFile = resolve(cwd, flags.config);
-    await mustBeFile({ value: configFile, source: COMMAND_LINE, path: '--config' });
-    shown = displayPath(configFile, cwd);
-    file = await readConfigFile(configFile, shown);
-  }
-  const fileDir = configFile ? dirname(configFile) : cwd;
+  const src = await readConfigSource(flags.config, cwd);
+  const { file, configFile, shown, fileDir } = src;
   const fromFile = <T>(value: T | undefined, path: string): Sourced<T> | undefined =>
     value === undefined ? undefined : { value, source: shown, path };
   const fromFlag = <T>(value: T | undefined, flag: string): Sourced<T> | undefined =>
@@ -107,16 +141,13 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
     const value = env(name);
     return value === undefined ? undefined : { value, source: ENVIRONMENT, path: name };
   };
-  const fileRel = (s: Sourced<string> | undefined) => s && { ...s, value: resolve(fileDir, s.value) };
-  const cwdRel = (s: Sourced<string> | undefined) => s && { ...s, value: resolve(cwd, s.value) };
 
   const host = first(fromFlag(flags.host, '--host'), fromEnv('MESH_HOST'), fromFile(file.host, '/host'))?.value ?? '127.0.0.1';
   const envPort = fromEnv('MESH_PORT');
   if (flags.port !== undefined) checkPort(flags.port, COMMAND_LINE, '--port');
   const port = flags.port ?? (envPort ? parsePort(envPort.value, envPort.source, envPort.path) : undefined) ??
     file.port ?? 8700;
-  const dataDir = first(cwdRel(fromFlag(flags.dataDir, '--data-dir')), cwdRel(fromEnv('MESH_DATA_DIR')),
-    fileRel(fromFile(file.dataDir, '/dataDir')))?.value ?? resolve(cwd, 'data');
+  const dataDir = resolveDataDir(flags, src, opts.env, cwd);
   const logLevel = first(fromFlag(flags.logLevel, '--log-level'), fromEnv('MESH_LOG_LEVEL'), fromFile(file.logLevel, '/logLevel'));
   if (logLevel && !(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
     throw new ConfigError(logLevel.source, logLevel.path, `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -136,6 +167,15 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
       `refused on non-loopback host ${host}: the admin API is unauthenticated; add --sandbox-admin-force to allow it`);
   }
 
+  const roles = resolveRoles(flags, file, shown);
+  const routing = await resolveRouting(flags, src, env, cwd);
+  // The in-process transport's queues live and die with one process: an api-only process would
+  // queue messages no worker ever sees, and a workers-only one would wait for messages that never come.
+  if (routing.transport === 'embedded' && !(roles.value.api && roles.value.workers)) {
+    throw new ConfigError(roles.source, roles.path,
+      'the embedded transport needs both roles in one process; give an amqp:// transport to run api and workers apart');
+  }
+
   return {
     configFile,
     host,
@@ -152,7 +192,156 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
     inboxExpiryDays: file.inboxExpiryDays ?? 5,
     environment: file.environment ?? 'local',
     logLevel: logLevel?.value ?? 'info',
+    roles: roles.value,
+    routing,
+    adminToken: resolveAdminToken(env('MESH_ADMIN_TOKEN')),
   };
+}
+
+/**
+ * Only where meshd keeps its data, by the same rules as loadMeshdConfig: for operator tools that
+ * open the store beside a running meshd and must not need its shared key or mailbox files.
+ */
+export async function loadDataDir(opts: {
+  argv?: Pick<MeshdConfigOverrides, 'config' | 'dataDir'>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}): Promise<{ configFile: string | null; dataDir: string }> {
+  const flags = opts.argv ?? {};
+  const src = await readConfigSource(flags.config, opts.cwd);
+  return { configFile: src.configFile, dataDir: resolveDataDir(flags, src, opts.env, opts.cwd) };
+}
+
+async function readConfigSource(config: string | undefined, cwd: string): Promise<ConfigSource> {
+  if (config === undefined) return { file: {}, configFile: null, shown: '', fileDir: cwd };
+  const configFile = resolve(cwd, config);
+  await mustBeFile({ value: configFile, source: COMMAND_LINE, path: '--config' });
+  const shown = displayPath(configFile, cwd);
+  return { file: await readConfigFile(configFile, shown), configFile, shown, fileDir: dirname(configFile) };
+}
+
+function resolveDataDir(flags: Pick<MeshdConfigOverrides, 'dataDir'>, src: ConfigSource, env: NodeJS.ProcessEnv, cwd: string): string {
+  if (flags.dataDir !== undefined) return resolve(cwd, flags.dataDir);
+  if (env['MESH_DATA_DIR']) return resolve(cwd, env['MESH_DATA_DIR']);
+  if (src.file.dataDir !== undefined) return resolve(src.fileDir, src.file.dataDir);
+  return resolve(cwd, 'data');
+}
+
+function resolveRoles(flags: MeshdConfigOverrides, file: MeshdConfigFile, shown: string): Sourced<RolesConfig> {
+  if (flags.roles !== undefined) {
+    // parseMeshdArgs already refuses an empty --roles; this catches programmatic callers.
+    if (!flags.roles.api && !flags.roles.workers) throw new ConfigError(COMMAND_LINE, '--roles', 'needs at least one of api, workers');
+    return { value: { api: flags.roles.api, workers: flags.roles.workers }, source: COMMAND_LINE, path: '--roles' };
+  }
+  if (typeof file.roles === 'string') return { value: parseRoles(file.roles, shown, '/roles'), source: shown, path: '/roles' };
+  if (file.roles !== undefined) {
+    // The schema has checked each name; an empty list and repeats are left, said here in
+    // plainer words than the schema's.
+    if (file.roles.length === 0) throw new ConfigError(shown, '/roles', 'needs at least one of api, workers');
+    const roles: RolesConfig = { api: false, workers: false };
+    file.roles.forEach((name, i) => {
+      const role = name as keyof RolesConfig;
+      if (roles[role]) throw new ConfigError(shown, `/roles/${i}`, `lists "${name}" more than once`);
+      roles[role] = true;
+    });
+    return { value: roles, source: shown, path: '/roles' };
+  }
+  return { value: { api: true, workers: true }, source: COMMAND_LINE, path: '--roles' };
+}
+
+/** Roles from a comma-separated list such as `api,workers`; ConfigError naming source and path otherwise. */
+export function parseRoles(text: string, source: string, path: string): RolesConfig {
+  const roles: RolesConfig = { api: false, workers: false };
+  for (const part of text.split(',')) {
+    const name = part.trim();
+    if (!(ROLES as readonly string[]).includes(name)) {
+      throw new ConfigError(source, path, name === ''
+        ? `must be a comma-separated list of ${ROLES.join(', ')}, got "${text}"`
+        : `unknown role "${name}": roles are ${ROLES.join(', ')}`);
+    }
+    const role = name as keyof RolesConfig;
+    if (roles[role]) throw new ConfigError(source, path, `lists "${name}" more than once`);
+    roles[role] = true;
+  }
+  return roles;
+}
+
+async function resolveRouting(
+  flags: MeshdConfigOverrides, src: ConfigSource, env: (name: string) => string | undefined, cwd: string,
+): Promise<RoutingConfig> {
+  const { file, shown, fileDir } = src;
+  const transport: Sourced<string> = flags.transport !== undefined
+    ? { value: flags.transport, source: COMMAND_LINE, path: '--transport' }
+    : env('MESH_AMQP_URL') !== undefined
+      ? { value: env('MESH_AMQP_URL') as string, source: ENVIRONMENT, path: 'MESH_AMQP_URL' }
+      : file.transport !== undefined
+        ? { value: file.transport, source: shown, path: '/transport' }
+        : { value: DEFAULT_ROUTING.transport, source: '', path: '' };
+  checkTransport(transport);
+
+  const routes = flags.routes !== undefined
+    ? { value: resolve(cwd, flags.routes), source: COMMAND_LINE, path: '--routes' }
+    : file.routes !== undefined ? { value: resolve(fileDir, file.routes), source: shown, path: '/routes' } : undefined;
+  if (routes) await mustBeFile(routes);
+
+  // The schema checks the file's prefix; a flag (or a programmatic caller) is checked here.
+  if (flags.queuePrefix !== undefined && !QUEUE_PREFIX.test(flags.queuePrefix)) {
+    throw new ConfigError(COMMAND_LINE, '--queue-prefix',
+      `must be at most 50 of the characters A-Z a-z 0-9 . _ -, got "${flags.queuePrefix}"`);
+  }
+
+  const given = file.routing ?? {};
+  const routing: RoutingConfig = {
+    ...DEFAULT_ROUTING,
+    ...given,
+    routesFile: routes?.value ?? null,
+    transport: transport.value,
+    queuePrefix: flags.queuePrefix ?? given.queuePrefix ?? DEFAULT_ROUTING.queuePrefix,
+  };
+  // A message waiting out its retries is 'published' but not yet processed; if the sweeper's
+  // patience ran out first it would publish a second copy alongside the retry.
+  const waiting = totalRetryWaitMs(routing.retryAttempts, routing.retryDelaysMs);
+  if (routing.republishAfterMs <= waiting) {
+    const got = given.republishAfterMs === undefined ? `${routing.republishAfterMs} (the default)` : String(routing.republishAfterMs);
+    throw new ConfigError(shown, '/routing/republishAfterMs',
+      `must exceed the ${waiting} ms a message can spend waiting between its ${routing.retryAttempts} attempts ` +
+      `(retryDelaysMs, the last repeating), got ${got}`);
+  }
+  return routing;
+}
+
+/** The longest a message waits between attempts in all: one delay per retry, the last delay repeating. */
+function totalRetryWaitMs(attempts: number, delaysMs: number[]): number {
+  let total = 0;
+  for (let attempt = 1; attempt < attempts; attempt++) total += retryDelayMs({ attempts, delaysMs }, attempt);
+  return total;
+}
+
+function checkTransport(t: Sourced<string>): void {
+  if (t.value === 'embedded') return;
+  const want = 'must be "embedded" or an amqp:// or amqps:// URL';
+  const url = URL.canParse(t.value) ? new URL(t.value) : null;
+  if (url?.protocol !== 'amqp:' && url?.protocol !== 'amqps:') {
+    // The value is never echoed, as it usually carries the broker password; a `scheme://`
+    // prefix is safe to show, whereas in `user:pass@host` what parses as a scheme is the user.
+    const scheme = /^([a-z][a-z0-9+.-]{0,15}):\/\//i.exec(t.value)?.[1];
+    throw new ConfigError(t.source, t.path, scheme ? `${want}, got a ${scheme}:// URL` : `${want} (the value is not shown: it may hold a password)`);
+  }
+  if (!url.hostname) throw new ConfigError(t.source, t.path, `${want} with a host, got none`);
+}
+
+function resolveAdminToken(token: string | undefined): string | null {
+  if (token === undefined) return null;
+  // Neither check quotes the token: error messages end up in logs and terminals.
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError(ENVIRONMENT, 'MESH_ADMIN_TOKEN', `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters, got ${token.length}`);
+  }
+  // It is compared with an Authorization header, which cannot carry spaces at its ends or
+  // non-ASCII text: a token with either could never be presented, so refuse it now.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError(ENVIRONMENT, 'MESH_ADMIN_TOKEN', 'must be printable ASCII without spaces');
+  }
+  return token;
 }
 
 /** Parses a YAML file to plain data; ConfigError with the line for syntax errors. */
@@ -183,6 +372,10 @@ export function displayPath(file: string, cwd: string): string {
 async function readConfigFile(file: string, shown: string): Promise<MeshdConfigFile> {
   // An empty file is a valid "all defaults" config, as an empty YAML document is null.
   const data = (await readYamlFile(file, shown)) ?? {};
+  // Said plainly rather than as "unknown key": someone is trying to put a secret in a file.
+  if (typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, 'adminToken')) {
+    throw new ConfigError(shown, '/adminToken', 'not allowed in a config file: the admin token is a secret; set MESH_ADMIN_TOKEN');
+  }
   const validate = await schemaValidator('meshd-config.schema.json');
   if (!validate(data)) throw configErrorFromAjv(shown, validate.errors);
   const parsed = data as MeshdConfigFile;

@@ -4,6 +4,10 @@
 export type MessageStatus =
   | 'uploading'
   | 'accepted'
+  /** Committed and waiting for (or being processed by) an adapter; tracking shows `accepted`. */
+  | 'routed'
+  /** An adapter has handled it and emitted its outputs; tracking shows `accepted`. */
+  | 'processed'
   | 'acknowledged'
   | 'undeliverable'
   | 'error'

@@ -9,6 +9,8 @@ import { StoreError, type MessageStore } from '../store/message-store.js';
 import { events } from './events.js';
 import { newMessageId } from './message-id.js';
 import { resolveRecipient } from './recipient-resolver.js';
+import type { OutboxPublisher } from '../routing/outbox-publisher.js';
+import type { Router } from '../routing/router.js';
 
 /** What a sender states about a new message (validated headers). */
 export type NewMessage = { to: string; totalChunks: number } & Pick<
@@ -38,6 +40,10 @@ export interface MessageServiceOptions {
   inlineChunkBytes: number;
   maxRequestBytes: number;
   inboxExpiryDays: number;
+  /** Decides deliver-or-adapter; without one every message is delivered to the inbox. */
+  router?: Router | null;
+  /** Publishes outbox rows as soon as they are committed. */
+  publisher?: OutboxPublisher | null;
   now?: () => number;
 }
 
@@ -64,14 +70,16 @@ export class MessageService {
     const messageId = newMessageId();
     const stored = await this.ingest(messageId, 1, body);
     const now = this.now();
-    const accepted = input.totalChunks <= 1;
+    const complete = input.totalChunks <= 1;
+    const outbox = complete ? this.outboxFor(messageId, input.workflowId, sender.mailboxId, recipient.mailboxId) : null;
+    const accepted = complete && !outbox;
     const record: MessageRecord = {
       messageId,
       messageType: 'DATA',
       sender: sender.mailboxId,
       recipient: recipient.mailboxId,
       workflowId: input.workflowId,
-      status: accepted ? 'accepted' : 'uploading',
+      status: accepted ? 'accepted' : outbox ? 'routed' : 'uploading',
       totalChunks: Math.max(1, input.totalChunks),
       subject: input.subject,
       localId: input.localId,
@@ -85,10 +93,10 @@ export class MessageService {
       compressed: input.compressed,
       fileSize: stored.size,
       linkedMessageId: null,
-      statusCode: accepted ? '00' : null,
-      statusEvent: accepted ? 'TRANSFER' : null,
-      statusDescription: accepted ? 'Transferred to recipient mailbox' : null,
-      statusSuccess: accepted ? true : null,
+      statusCode: complete ? '00' : null,
+      statusEvent: complete ? 'TRANSFER' : null,
+      statusDescription: accepted ? 'Transferred to recipient mailbox' : outbox ? 'Accepted for processing' : null,
+      statusSuccess: complete ? true : null,
       createdAt: now,
       updatedAt: now,
       acceptedAt: accepted ? now : null,
@@ -96,11 +104,13 @@ export class MessageService {
       expiresAt: accepted ? now + this.opts.inboxExpiryDays * DAY_MS : null,
     };
     try {
-      await this.opts.store.createMessage(record, { ...stored, createdAt: now }, accepted ? events.accepted() : events.uploading());
+      const event = accepted ? events.accepted() : outbox ? events.routed(outbox.adapter) : events.uploading();
+      await this.opts.store.createMessage(record, { ...stored, createdAt: now }, event, outbox);
     } catch (err) {
       await this.discard(stored);
       throw err;
     }
+    if (outbox) this.opts.publisher?.publishNow([outbox]);
     this.opts.logger.info({ messageId, mailbox: sender.mailboxId, to: recipient.mailboxId, workflowId: input.workflowId, size: stored.size, status: record.status }, 'message received');
     return record;
   }
@@ -122,11 +132,12 @@ export class MessageService {
 
   /** Stores chunk n of an uploading message; the message is accepted once every chunk is present. */
   async sendChunk(sender: Mailbox, messageId: string, chunkNo: number, totalChunks: number, contentEncoding: string | null, body: Readable): Promise<MessageRecord> {
-    await this.checkChunk(sender, messageId, chunkNo, totalChunks, contentEncoding);
+    const message = await this.checkChunk(sender, messageId, chunkNo, totalChunks, contentEncoding);
     const stored = await this.ingest(messageId, chunkNo, body);
+    const outbox = this.outboxFor(messageId, message.workflowId, message.sender, message.recipient);
     let result;
     try {
-      result = await this.opts.store.putChunk({ ...stored, createdAt: this.now() }, events.accepted());
+      result = await this.opts.store.putChunk({ ...stored, createdAt: this.now() }, outbox ? events.routed(outbox.adapter) : events.accepted(), outbox);
     } catch (err) {
       await this.discard(stored);
       if (err instanceof StoreError && err.code === 'locked') throw brokerError('not_uploading', `message ${messageId} is no longer uploading`, messageId);
@@ -135,6 +146,7 @@ export class MessageService {
       throw err;
     }
     if (result.replacedObjectKey) await this.deleteObject(result.replacedObjectKey);
+    if (outbox && result.message.status === 'routed') this.opts.publisher?.publishNow([outbox]);
     this.opts.logger.info({ messageId, mailbox: sender.mailboxId, chunk: chunkNo, of: totalChunks, size: stored.size, status: result.message.status }, 'chunk received');
     return result.message;
   }
@@ -244,6 +256,10 @@ export class MessageService {
     const chunk = await this.opts.store.getChunk(message.messageId, chunkNo);
     if (!chunk) throw brokerError('chunk_not_found', `message ${message.messageId} has no chunk ${chunkNo}`, message.messageId);
     return chunk;
+  }
+
+  private outboxFor(messageId: string, workflowId: string, sender: string, recipient: string) {
+    return this.opts.router?.outboxFor({ messageId, workflowId, sender, recipient }) ?? null;
   }
 
   private ingest(messageId: string, chunkNo: number, body: Readable): Promise<StoredChunk> {

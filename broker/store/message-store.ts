@@ -1,4 +1,5 @@
 import type { ChunkRecord, EventInput, MessageEvent, MessageRecord, MessageStatus } from '../message/model.js';
+import type { Envelope } from '../transport/transport.js';
 
 /** A parsed MESH workflow_filter: equals, begins with or contains, optionally negated. */
 export interface WorkflowFilter {
@@ -28,6 +29,42 @@ export interface PutChunkResult {
   replacedObjectKey: string | null;
 }
 
+/** A message waiting for an adapter: what the outbox publishes. */
+export interface OutboxEntry {
+  messageId: string;
+  adapter: string;
+  envelope: Envelope;
+}
+
+/** An outbox row as the publisher sees it. */
+export interface OutboxRecord extends OutboxEntry {
+  state: 'pending' | 'published';
+  publishes: number;
+  createdAt: number;
+  publishedAt: number | null;
+}
+
+/** One message an adapter emitted (or a REPORT), written with the source's completion. */
+export interface OutputWrite {
+  message: MessageRecord;
+  chunks: ChunkRecord[];
+  event: EventInput;
+  /** Set when the output itself routes to an adapter (its status is then 'routed'). */
+  outbox: OutboxEntry | null;
+}
+
+/** A parked message, as operators list it. */
+export interface ParkedRecord {
+  messageId: string;
+  adapter: string;
+  workflowId: string;
+  sender: string;
+  recipient: string;
+  reason: string;
+  attempts: number;
+  parkedAt: number;
+}
+
 /** Raised by stores for expected, coded failures; the HTTP layer maps codes to MESH errors. */
 export class StoreError extends Error {
   constructor(
@@ -52,14 +89,15 @@ export interface MessageStore {
    * Creates a message with its first chunk (or none, for an empty REPORT) and its first event,
    * atomically. A message created `accepted` is in the recipient's inbox when this resolves.
    */
-  createMessage(message: MessageRecord, firstChunk: ChunkRecord | null, event: EventInput): Promise<void>;
+  createMessage(message: MessageRecord, firstChunk: ChunkRecord | null, event: EventInput, outbox?: OutboxEntry | null): Promise<void>;
 
   /**
    * Stores chunk n of an `uploading` message (replacing an earlier upload of the same n).
-   * When every chunk 1..totalChunks is present the message becomes `accepted` with `acceptEvent`.
+   * When every chunk 1..totalChunks is present the message becomes `accepted` with `acceptEvent`,
+   * or `routed` with its outbox row when `outbox` is given (it is for an adapter).
    * Throws StoreError 'not_found' or 'locked' (no longer uploading).
    */
-  putChunk(chunk: ChunkRecord, acceptEvent: EventInput): Promise<PutChunkResult>;
+  putChunk(chunk: ChunkRecord, acceptEvent: EventInput, outbox?: OutboxEntry | null): Promise<PutChunkResult>;
 
   getMessage(messageId: string): Promise<MessageRecord | null>;
   getChunk(messageId: string, chunkNo: number): Promise<ChunkRecord | null>;
@@ -88,8 +126,31 @@ export interface MessageStore {
   /** Forgets nonces whose replay window has passed. */
   pruneNonces(now: number): Promise<number>;
 
+  /** Outbox rows to (re)publish: pending ones created before `pendingBefore`, published ones before `publishedBefore`. */
+  listOutboxDue(pendingBefore: number, publishedBefore: number, limit: number): Promise<OutboxRecord[]>;
+  /** Records that the transport confirmed an outbox row's envelope. */
+  markOutboxPublished(messageIds: string[], at: number): Promise<void>;
+  /** Marks every published row pending again (an in-process transport lost its queue on restart). */
+  resetOutboxPublished(): Promise<number>;
+
   /**
-   * Deletes every message (or those to/from one mailbox) and returns the object keys the caller must delete.
+   * Records an adapter's result in one transaction: the source moves routed → processed (or error) with
+   * `event`, its outbox row goes, and every output is created (with its own outbox row if routed).
+   * Returns false, writing nothing, if the source was not `routed` (already processed: a duplicate).
+   */
+  completeRouted(sourceId: string, event: EventInput, outputs: OutputWrite[], finalStatus?: 'processed' | 'error'): Promise<boolean>;
+
+  /** Parks a routed message after its attempts ran out; its outbox row stops being swept. */
+  parkRouted(messageId: string, adapter: string, reason: string, attempts: number, at: number): Promise<void>;
+  listParked(limit: number): Promise<ParkedRecord[]>;
+  /** Takes a message out of the parking lot for another try; returns its outbox entry, or null if not parked. */
+  unpark(messageId: string): Promise<OutboxEntry | null>;
+  /** Gives up on a parked message: it leaves the lot and moves routed → error with `event`. */
+  discardParked(messageId: string, event: EventInput): Promise<MessageRecord | null>;
+
+  /**
+   * Deletes every message (or those to/from one mailbox) and returns the object keys the caller must
+   * delete: only keys no remaining chunk references (adapter outputs may share their source's objects).
    * For the sandbox admin API and tests.
    */
   reset(mailboxId?: string): Promise<string[]>;

@@ -13,6 +13,10 @@ export interface Envelope {
   recipient: string;
   /** Follows the message through logs of every process. */
   traceId: string;
+  /** How many adapters produced this message from the original (guards against routing loops). */
+  hops?: number;
+  /** The adapter that emitted this message, if any (it is never routed back to it). */
+  producedBy?: string;
 }
 
 /** One delivery of an envelope to a consumer. */

@@ -4,6 +4,11 @@ import { isoSeconds, meshTimestamp } from './time-format.js';
 
 const ts = (ms: number | null): string | null => (ms === null ? null : meshTimestamp(ms));
 
+/** MESH's status words: the routing core's internal steps are all `accepted` to the sender. */
+function meshStatus(m: MessageRecord): string {
+  return m.status === 'routed' || m.status === 'processed' ? 'accepted' : m.status;
+}
+
 /** Tracking in the v2 shape (snake_case, lower-case status). */
 export function trackingV2(m: MessageRecord, expiry: number | null, directory: Directory): Record<string, unknown> {
   const r = directory.getMailbox(m.recipient);
@@ -20,7 +25,7 @@ export function trackingV2(m: MessageRecord, expiry: number | null, directory: D
     recipient_org_code: r?.orgCode ?? null,
     recipient_org_name: r?.orgName ?? null,
     status_success: m.statusSuccess,
-    status: m.status,
+    status: meshStatus(m),
     status_event: m.statusEvent,
     status_timestamp: isoSeconds(m.updatedAt),
     status_description: m.statusDescription,
@@ -66,7 +71,7 @@ export function trackingV1(m: MessageRecord, expiry: number | null, directory: D
     senderOrgCode: s?.orgCode ?? null,
     senderOrgName: s?.orgName ?? null,
     senderSmtp: m.sender ? `${m.sender.toLowerCase()}@dts.nhs.uk` : null,
-    status: m.status.charAt(0).toUpperCase() + m.status.slice(1),
+    status: meshStatus(m).charAt(0).toUpperCase() + meshStatus(m).slice(1),
     statusCode: m.statusCode,
     statusDescription: m.statusDescription,
     statusEvent: m.statusEvent,

@@ -9,6 +9,7 @@ import { handshakeRoutes } from '../routes/handshake.js';
 import { healthRoutes } from '../routes/health.js';
 import { inboxRoutes } from '../routes/inbox.js';
 import { lookupRoutes } from '../routes/lookup.js';
+import { operatorAdminRoutes, type OperatorAdminDeps } from '../routes/operator-admin.js';
 import { outboxRoutes } from '../routes/outbox.js';
 import { sandboxAdminRoutes } from '../routes/sandbox-admin.js';
 import { trackingRoutes } from '../routes/tracking.js';
@@ -25,8 +26,16 @@ export interface HttpsOptions {
 
 const RETRYABLE = new Set([425, 429, 500, 502, 503, 504]);
 
+/** Optional parts of the app, by process role and configuration. */
+export interface AppParts {
+  /** Serve the MESH mailbox API (role `api`); without it only health answers. */
+  mailboxApi: boolean;
+  /** The operator admin API (parking lot), when MESH_ADMIN_TOKEN is set. */
+  operatorAdmin: OperatorAdminDeps | null;
+}
+
 /** Builds the MESH API v2 HTTP application (not listening yet). */
-export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null = null): FastifyInstance {
+export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null = null, parts: AppParts = { mailboxApi: true, operatorAdmin: null }): FastifyInstance {
   const options: FastifyServerOptions & { https?: HttpsOptions } = {
     loggerInstance: deps.logger,
     // One structured line per event is written by the handlers; fastify's per-request lines are noise.
@@ -84,6 +93,8 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
   });
 
   healthRoutes(app, deps);
+  if (parts.operatorAdmin) operatorAdminRoutes(app, deps, parts.operatorAdmin);
+  if (!parts.mailboxApi) return app;
   lookupRoutes(app, deps);
   if (deps.sandboxAdmin) sandboxAdminRoutes(app, deps);
   handshakeRoutes(app, deps);

@@ -13,6 +13,14 @@ import { FsObjectStore } from '../../broker/objects/fs-object-store.js';
 import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
 import { SqliteMessageStore } from '../../broker/store/sqlite/sqlite-message-store.js';
+import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
+import { AdapterRuntime } from '../../broker/adapters/adapter-runtime.js';
+import { emptyRoutes, loadRoutes } from '../../broker/routing/load-routes.js';
+import { OutboxPublisher } from '../../broker/routing/outbox-publisher.js';
+import { Router } from '../../broker/routing/router.js';
+import type { Routes } from '../../broker/routing/routes.js';
+import { createTransport } from '../../broker/transport/create-transport.js';
+import type { Transport } from '../../broker/transport/transport.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { buildMailboxApp, type HttpsOptions } from './build-app.js';
 
@@ -26,6 +34,8 @@ export interface RunningMeshd {
   objects: ObjectStore;
   directory: Directory;
   logger: Logger;
+  transport: Transport;
+  publisher: OutboxPublisher;
   /** Stops intake, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -34,6 +44,10 @@ export interface StartOptions {
   logger?: Logger;
   /** Use this directory instead of loading the configured files (tests). */
   directory?: Directory;
+  /** Adapters by name (the composition root passes adapters/index.ts's registry). */
+  adapters?: AdapterRegistry;
+  /** Use this transport instead of building one from config.routing.transport (tests). */
+  transport?: Transport;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
@@ -47,10 +61,49 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
   const directory = opts.directory ?? (await loadDirectory(config.mailboxFiles, config.workflowFiles, opts.env ?? process.env));
   const https = config.tls ? await readTls(config) : null;
 
+  const adapters = opts.adapters ?? new Map();
+  const router = new Router(await loadRoutesFor(config, adapters));
+
   await mkdir(config.dataDir, { recursive: true });
   const store = await SqliteMessageStore.open(join(config.dataDir, 'meshd.sqlite'));
   const objects = await FsObjectStore.open(join(config.dataDir, 'objects'));
   const now = opts.now ?? Date.now;
+
+  const transport = opts.transport ?? createTransport(config.routing, logger);
+  await transport.start(router.adapters());
+  if (config.routing.transport === 'embedded' && !opts.transport) {
+    // The in-process queue died with the last process: everything it held must be published again.
+    await store.resetOutboxPublished();
+  }
+  const publisher = new OutboxPublisher({
+    store,
+    transport,
+    logger,
+    now,
+    sweepIntervalMs: config.routing.sweepIntervalMs,
+    republishAfterMs: config.routing.republishAfterMs,
+  });
+  const runtime = config.roles.workers
+    ? new AdapterRuntime({
+        store,
+        objects,
+        directory,
+        transport,
+        router,
+        adapters,
+        publisher,
+        logger,
+        retry: { attempts: config.routing.retryAttempts, delaysMs: config.routing.retryDelaysMs },
+        prefetch: config.routing.prefetch,
+        inlineChunkBytes: config.limits.inlineChunkBytes,
+        maxRequestBytes: config.limits.maxRequestBytes,
+        inboxExpiryDays: config.inboxExpiryDays,
+        now,
+      })
+    : null;
+  await runtime?.start();
+  publisher.start();
+  publisher.sweep().catch((err: unknown) => logger.error({ err }, 'first outbox sweep failed'));
 
   const service = new MessageService({
     store,
@@ -61,12 +114,15 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     inlineChunkBytes: config.limits.inlineChunkBytes,
     maxRequestBytes: config.limits.maxRequestBytes,
     inboxExpiryDays: config.inboxExpiryDays,
+    router,
+    publisher,
     now,
   });
   const authenticator = new Authenticator({ directory, store, sharedKey: config.auth.sharedKey, maxClockSkewMinutes: config.auth.maxClockSkewMinutes, now });
   const app = buildMailboxApp(
     { service, store, objects, directory, authenticator, logger, limits: config.limits, environment: config.environment, sandboxAdmin: config.sandboxAdmin },
     https,
+    { mailboxApi: config.roles.api, operatorAdmin: config.adminToken ? { adminToken: config.adminToken, publisher } : null },
   );
 
   const pruner = setInterval(() => {
@@ -74,31 +130,74 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
   }, NONCE_PRUNE_INTERVAL_MS);
   pruner.unref();
 
+  const stopEngine = async (): Promise<void> => {
+    clearInterval(pruner);
+    await runtime?.stop();
+    await publisher.stop();
+    await transport.close();
+    await store.close();
+    await objects.close();
+  };
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
-    clearInterval(pruner);
-    await store.close();
+    await stopEngine();
     throw err;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `${https ? 'https' : 'http'}://${host}:${port}`;
-  logger.info({ url, dataDir: config.dataDir, mailboxes: directory.listMailboxes().length, workflows: directory.listWorkflows().length, tls: !!https, mutualTls: !!https?.rejectUnauthorized, sandboxAdmin: config.sandboxAdmin }, 'meshd listening');
+  logger.info(
+    {
+      url,
+      dataDir: config.dataDir,
+      roles: Object.entries(config.roles).filter(([, on]) => on).map(([r]) => r),
+      transport: config.routing.transport === 'embedded' ? 'embedded' : redactUrl(config.routing.transport),
+      adapters: router.adapters(),
+      mailboxes: directory.listMailboxes().length,
+      workflows: directory.listWorkflows().length,
+      tls: !!https,
+      mutualTls: !!https?.rejectUnauthorized,
+      sandboxAdmin: config.sandboxAdmin,
+    },
+    'meshd listening',
+  );
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
+    // Order matters: stop intake, let adapters finish, flush publishes, then close connections and stores.
     closing ??= (async () => {
-      clearInterval(pruner);
       await app.close();
-      await store.close();
-      await objects.close();
+      await stopEngine();
       logger.info('meshd stopped');
     })();
     return closing;
   };
-  return { app, url, port, store, objects, directory, logger, close };
+  return { app, url, port, store, objects, directory, logger, transport, publisher, close };
+}
+
+/** Routes from the configured file, with every adapter rule's settings checked by its adapter. */
+async function loadRoutesFor(config: MeshdConfig, adapters: AdapterRegistry): Promise<Routes> {
+  if (!config.routing.routesFile) return emptyRoutes();
+  const routes = await loadRoutes(config.routing.routesFile, new Set(adapters.keys()));
+  for (const rule of routes.rules) {
+    if (rule.target.kind !== 'adapter') continue;
+    const reason = adapters.get(rule.target.adapter)?.validateSettings?.(rule.target.settings);
+    if (reason) throw new ConfigError(rule.source, '/target/settings', reason);
+  }
+  return routes;
+}
+
+/** An AMQP URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'amqp://(unparsable)';
+  }
 }
 
 /** The sandbox admin API has no authentication: keep it to loopback unless forced. */

@@ -5,7 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { COMMAND_LINE, ConfigError } from '../../broker/config/config-error.js';
-import { LOG_LEVELS, parsePort, type MeshdConfigOverrides } from '../../broker/config/load-config.js';
+import { LOG_LEVELS, MIN_ADMIN_TOKEN_LENGTH, parsePort, parseRoles, type MeshdConfigOverrides } from '../../broker/config/load-config.js';
 
 /**
  * The settings meshd's flags can give. It is the broker's override type under a name for this
@@ -14,6 +14,7 @@ import { LOG_LEVELS, parsePort, type MeshdConfigOverrides } from '../../broker/c
 export type MeshdFlagOptions = MeshdConfigOverrides;
 
 export const MESHD_HELP = `Usage: meshd [options]
+       meshd parked list|replay ID...|discard ID... [options]   (see meshd parked --help)
 
 Runs the MESH API v2 compatible message exchange.
 Settings come from built-in defaults, then --config FILE, then MESH_* environment
@@ -39,7 +40,19 @@ Options:
   --sandbox-admin          serve mesh-sandbox's unauthenticated /admin API (testing only)
   --sandbox-admin-force    allow --sandbox-admin on a non-loopback --host
   --log-level L            ${LOG_LEVELS.join(', ')} (default info; env MESH_LOG_LEVEL)
+  --roles LIST             api, workers or api,workers: serve the MESH API, run the adapter
+                           workers, or both (default both; apart only with an amqp transport)
+  --transport T            embedded (in-process, default) or amqp[s]://user:pass@host:port/vhost
+                           (env MESH_AMQP_URL; prefer the environment for a password)
+  --routes FILE            routing rules, e.g. conf/routes.yaml (default none: every
+                           message is delivered to its recipient's inbox)
+  --queue-prefix P         prefix for RabbitMQ exchange and queue names: up to 50 of
+                           A-Z a-z 0-9 . _ - (default none)
   --help                   show this help and exit
+
+Environment only:
+  MESH_ADMIN_TOKEN         bearer token (at least ${MIN_ADMIN_TOKEN_LENGTH} characters) for the operator
+                           parking-lot API under /admin/parked; unset, that API is off
 `;
 
 const OPTIONS = {
@@ -58,8 +71,15 @@ const OPTIONS = {
   'sandbox-admin': { type: 'boolean' },
   'sandbox-admin-force': { type: 'boolean' },
   'log-level': { type: 'string' },
+  roles: { type: 'string' },
+  transport: { type: 'string' },
+  routes: { type: 'string' },
+  'queue-prefix': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
+
+/** Flags for which an empty value means something: no queue prefix, overriding the file's. */
+const MAY_BE_EMPTY = new Set(['queue-prefix']);
 
 /** Parses meshd's argv (without node and script); ConfigError naming the flag on any mistake. */
 export function parseMeshdArgs(argv: string[]): { options: MeshdFlagOptions; help: boolean } {
@@ -80,7 +100,7 @@ export function parseMeshdArgs(argv: string[]): { options: MeshdFlagOptions; hel
     const def = OPTIONS[tok.name as keyof typeof OPTIONS];
     if (seen.has(tok.name) && !('multiple' in def)) throw new ConfigError(COMMAND_LINE, tok.rawName, 'given more than once');
     seen.add(tok.name);
-    if (def.type === 'string' && tok.value === '') throw new ConfigError(COMMAND_LINE, tok.rawName, 'must not be empty');
+    if (def.type === 'string' && tok.value === '' && !MAY_BE_EMPTY.has(tok.name)) throw new ConfigError(COMMAND_LINE, tok.rawName, 'must not be empty');
   }
 
   const options: MeshdFlagOptions = {};
@@ -104,6 +124,10 @@ export function parseMeshdArgs(argv: string[]): { options: MeshdFlagOptions; hel
     }
     options.logLevel = values['log-level'];
   }
+  if (values.roles !== undefined) options.roles = parseRoles(values.roles, COMMAND_LINE, '--roles');
+  if (values.transport !== undefined) options.transport = values.transport;
+  if (values.routes !== undefined) options.routes = values.routes;
+  if (values['queue-prefix'] !== undefined) options.queuePrefix = values['queue-prefix'];
   return { options, help: values.help === true };
 }
 
@@ -114,6 +138,11 @@ function translateParseError(err: unknown): Error {
   const flag = quoted.replace(/ <value>$/, '');
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      // Someone reaching for the obvious flag gets told where the token goes instead.
+      if (flag === '--admin-token') {
+        return new ConfigError(COMMAND_LINE, '--admin-token',
+          'no such flag: the admin token is a secret (flags are visible to other local users); set MESH_ADMIN_TOKEN');
+      }
       return new ConfigError(COMMAND_LINE, flag, 'unknown option (see --help)');
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return new ConfigError(COMMAND_LINE, flag, 'unexpected argument: meshd takes only options');

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Test } from 'tap';
-import type { MeshdConfig } from '../../broker/config/config.js';
+import type { MeshdConfig, RoutingConfig } from '../../broker/config/config.js';
+import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
+import type { Transport } from '../../broker/transport/transport.js';
+import { builtInAdapters } from '../../adapters/index.js';
 import { Directory, type Mailbox, type Workflow } from '../../broker/directory/directory.js';
 import { AuthTokenGenerator } from '../../mailbox/client/auth-token.js';
 import { MeshClient } from '../../mailbox/client/index.js';
@@ -35,12 +38,25 @@ export interface TestMeshdOptions {
   mailboxes?: Mailbox[];
   workflows?: Workflow[];
   config?: Partial<MeshdConfig>;
+  /** conf/routes.yaml content, written to the data dir and loaded. */
+  routesYaml?: string;
+  /** Routing settings over the test defaults (embedded transport, 50/100 ms retries). */
+  routing?: Partial<RoutingConfig>;
+  adapters?: AdapterRegistry;
+  transport?: Transport;
+  /** Reuse this data dir (a restart); it is then not removed at teardown. */
+  dataDir?: string;
   now?: () => number;
 }
 
 /** Starts an in-process meshd on 127.0.0.1:0 with a temp data dir, stopped and removed at teardown. */
 export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Promise<RunningMeshd> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'meshd-test-'));
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'meshd-test-')));
+  let routesFile: string | null = null;
+  if (opts.routesYaml !== undefined) {
+    routesFile = join(dataDir, `routes-${Math.random().toString(36).slice(2)}.yaml`);
+    await writeFile(routesFile, opts.routesYaml);
+  }
   const config: MeshdConfig = {
     configFile: null,
     host: '127.0.0.1',
@@ -57,13 +73,32 @@ export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Prom
     inboxExpiryDays: 5,
     environment: 'test',
     logLevel: 'silent',
+    roles: { api: true, workers: true },
+    routing: {
+      routesFile,
+      transport: 'embedded',
+      queuePrefix: '',
+      prefetch: 8,
+      retryAttempts: 3,
+      retryDelaysMs: [50, 100],
+      sweepIntervalMs: 200,
+      republishAfterMs: 60_000,
+      ...opts.routing,
+    },
+    adminToken: null,
     ...opts.config,
   };
   const directory = new Directory(opts.mailboxes ?? DEFAULT_MAILBOXES, opts.workflows ?? []);
-  const meshd = await startMeshd(config, { directory, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(opts.now ? { now: opts.now } : {}) });
+  const meshd = await startMeshd(config, {
+    directory,
+    adapters: opts.adapters ?? builtInAdapters(),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(opts.transport ? { transport: opts.transport } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   t.teardown(async () => {
     await meshd.close();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
   });
   return meshd;
 }

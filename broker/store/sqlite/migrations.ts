@@ -92,6 +92,35 @@ export const migrations: readonly Migration[] = [
       INSERT INTO counters (name, value) VALUES ('inbox_seq', 0);
     `,
   },
+  {
+    version: 2,
+    name: 'routing outbox and parking lot',
+    sql: `
+      -- The outbox: one row per message waiting for an adapter, written in the same transaction
+      -- as the message, so a committed message is always eventually published (DESIGN §4.3).
+      -- state: 'pending' (not yet confirmed by the transport) or 'published'. The row is deleted
+      -- in the transaction that records the adapter's result.
+      CREATE TABLE outbox (
+        message_id   TEXT PRIMARY KEY REFERENCES messages (message_id) ON DELETE CASCADE,
+        adapter      TEXT NOT NULL,
+        envelope     TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        parked       INTEGER NOT NULL DEFAULT 0,
+        publishes    INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        published_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX outbox_sweep ON outbox (parked, state, published_at);
+
+      CREATE TABLE parked (
+        message_id TEXT PRIMARY KEY REFERENCES messages (message_id) ON DELETE CASCADE,
+        adapter    TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        attempts   INTEGER NOT NULL,
+        parked_at  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

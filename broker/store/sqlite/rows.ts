@@ -188,7 +188,8 @@ export const INSERT_EVENT = `INSERT INTO events (message_id, status, event, code
   VALUES (@message_id, @status, @event, @code, @description, @linked_message_id, @at)`;
 export const UPDATE_STATE = `UPDATE messages SET status = @status, updated_at = @updated_at, file_size = @file_size,
   accepted_at = @accepted_at, acknowledged_at = @acknowledged_at, inbox_seq = @inbox_seq,
-  status_code = @status_code, status_event = @status_event, status_description = @status_description
+  status_code = @status_code, status_event = @status_event, status_description = @status_description,
+  status_success = @status_success
   WHERE message_id = @message_id`;
 
 /** Workflow filter as SQL. Case-sensitive on purpose: LIKE folds ASCII case and gives % and _ meaning. */

@@ -5,9 +5,14 @@ import {
   type InboxPage,
   type InboxQuery,
   type MessageStore,
+  type OutboxEntry,
+  type OutboxRecord,
+  type OutputWrite,
+  type ParkedRecord,
   type PutChunkResult,
   type WorkflowFilter,
 } from '../message-store.js';
+import * as routing from './routing-ops.js';
 import { applyMigrations } from './migrations.js';
 import {
   INSERT_EVENT,
@@ -105,28 +110,20 @@ export class SqliteMessageStore implements MessageStore {
     };
   }
 
-  createMessage(message: MessageRecord, firstChunk: ChunkRecord | null, event: EventInput): Promise<void> {
+  createMessage(message: MessageRecord, firstChunk: ChunkRecord | null, event: EventInput, outbox: OutboxEntry | null = null): Promise<void> {
     return this.batcher.enqueue(() => {
       if (firstChunk && firstChunk.messageId !== message.messageId) {
         throw new Error(`chunk belongs to ${firstChunk.messageId}, not ${message.messageId}`);
       }
       const now = this.now();
-      const accepted = message.status === 'accepted';
-      const record = accepted ? { ...message, acceptedAt: message.acceptedAt ?? now } : message;
-      try {
-        this.stmt(INSERT_MESSAGE).run(messageToRow(record, accepted ? this.nextInboxSeq() : null));
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          throw new StoreError('conflict', `message ${message.messageId} already exists`);
-        }
-        throw err;
-      }
+      this.insertMessage(message);
       if (firstChunk) this.stmt(UPSERT_CHUNK).run(chunkToRow(firstChunk));
       this.insertEvent(message.messageId, event, now);
+      if (outbox) routing.insertOutbox(this.internals, outbox, now);
     });
   }
 
-  putChunk(chunk: ChunkRecord, acceptEvent: EventInput): Promise<PutChunkResult> {
+  putChunk(chunk: ChunkRecord, acceptEvent: EventInput, outbox: OutboxEntry | null = null): Promise<PutChunkResult> {
     return this.batcher.enqueue(() => {
       const id = chunk.messageId;
       const row = this.messageRow(id);
@@ -146,7 +143,13 @@ export class SqliteMessageStore implements MessageStore {
       const now = this.now();
       const next: MessageRow = { ...row, file_size: agg.bytes, updated_at: now };
       if (agg.n === row.total_chunks) {
-        this.accept(next, now);
+        if (outbox) {
+          // Complete, but for an adapter: it waits in the outbox instead of the inbox.
+          next.status = 'routed';
+          routing.insertOutbox(this.internals, outbox, now);
+        } else {
+          this.accept(next, now);
+        }
         this.applyEventStatus(next, acceptEvent);
         this.insertEvent(id, acceptEvent, now);
       }
@@ -256,7 +259,7 @@ export class SqliteMessageStore implements MessageStore {
 
   reset(mailboxId?: string): Promise<string[]> {
     return this.batcher.enqueue(() => {
-      // Chunks and events go with their message (ON DELETE CASCADE).
+      // Chunks, events, outbox and parked rows go with their message (ON DELETE CASCADE).
       if (mailboxId === undefined) {
         const keys = this.stmt('SELECT DISTINCT object_key FROM chunks WHERE object_key IS NOT NULL').pluck().all() as string[];
         this.stmt('DELETE FROM messages').run();
@@ -269,8 +272,65 @@ export class SqliteMessageStore implements MessageStore {
         .pluck()
         .all(mailboxId, mailboxId) as string[];
       this.stmt('DELETE FROM messages WHERE sender = ? OR recipient = ?').run(mailboxId, mailboxId);
-      return keys;
+      // Adapter outputs can share their source's objects: keep any key a remaining chunk still uses.
+      const stillUsed = this.stmt('SELECT 1 FROM chunks WHERE object_key = ? LIMIT 1');
+      return keys.filter((k) => stillUsed.get(k) === undefined);
     });
+  }
+
+  listOutboxDue(pendingBefore: number, publishedBefore: number, limit: number): Promise<OutboxRecord[]> {
+    return Promise.resolve(routing.listOutboxDue(this.internals, pendingBefore, publishedBefore, limit));
+  }
+
+  markOutboxPublished(messageIds: string[], at: number): Promise<void> {
+    return this.batcher.enqueue(() => routing.markOutboxPublished(this.internals, messageIds, at));
+  }
+
+  resetOutboxPublished(): Promise<number> {
+    return this.batcher.enqueue(() => this.stmt(`UPDATE outbox SET state = 'pending', published_at = NULL WHERE state = 'published'`).run().changes);
+  }
+
+  completeRouted(sourceId: string, event: EventInput, outputs: OutputWrite[], finalStatus: 'processed' | 'error' = 'processed'): Promise<boolean> {
+    return this.batcher.enqueue(() => routing.completeRouted(this.internals, sourceId, event, outputs, finalStatus));
+  }
+
+  parkRouted(messageId: string, adapter: string, reason: string, attempts: number, at: number): Promise<void> {
+    return this.batcher.enqueue(() => routing.parkRouted(this.internals, messageId, adapter, reason, attempts, at));
+  }
+
+  listParked(limit: number): Promise<ParkedRecord[]> {
+    return Promise.resolve(routing.listParked(this.internals, limit));
+  }
+
+  unpark(messageId: string): Promise<OutboxEntry | null> {
+    return this.batcher.enqueue(() => routing.unpark(this.internals, messageId));
+  }
+
+  discardParked(messageId: string, event: EventInput): Promise<MessageRecord | null> {
+    return this.batcher.enqueue(() => routing.discardParked(this.internals, messageId, event));
+  }
+
+  /** What the routing operations may use of this store; only ever called inside a batch op. */
+  private readonly internals: routing.SqliteInternals = {
+    stmt: (sql) => this.stmt(sql),
+    now: () => this.now(),
+    messageRow: (id) => this.messageRow(id),
+    insertMessage: (m) => this.insertMessage(m),
+    insertEvent: (id, e, now) => this.insertEvent(id, e, now),
+    applyEventStatus: (row, e) => this.applyEventStatus(row, e),
+  };
+
+  private insertMessage(message: MessageRecord): void {
+    const accepted = message.status === 'accepted';
+    const record = accepted ? { ...message, acceptedAt: message.acceptedAt ?? this.now() } : message;
+    try {
+      this.stmt(INSERT_MESSAGE).run(messageToRow(record, accepted ? this.nextInboxSeq() : null));
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new StoreError('conflict', `message ${message.messageId} already exists`);
+      }
+      throw err;
+    }
   }
 
   /** Prepared once per SQL text; SQLite re-prepares transparently if a migration changes the schema. */

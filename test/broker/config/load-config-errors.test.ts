@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { ConfigError } from '../../../broker/config/config-error.js';
-import { loadMeshdConfig, type MeshdConfigOverrides } from '../../../broker/config/load-config.js';
+import { loadDataDir, loadMeshdConfig, type MeshdConfigOverrides } from '../../../broker/config/load-config.js';
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 interface Files { [name: string]: string | Files }
@@ -88,4 +88,81 @@ t.test('sandbox admin on a non-loopback host needs force', async (t) => {
   const reason = 'refused on non-loopback host 0.0.0.0: the admin API is unauthenticated; add --sandbox-admin-force to allow it';
   await fails(t, `command line: --sandbox-admin: ${reason}`, { argv: { sandboxAdmin: true, host: '0.0.0.0' } });
   await fails(t, `meshd.yaml: /sandboxAdmin: ${reason}`, { yaml: 'sandboxAdmin: true\n', env: { MESH_SHARED_KEY: 'k', MESH_HOST: '0.0.0.0' } });
+});
+
+t.test('routing settings in the file are checked by the schema', async (t) => {
+  await fails(t, 'meshd.yaml: /routing/prefetch: must be <= 1000', { yaml: 'routing: { prefetch: 1001 }\n' });
+  await fails(t, 'meshd.yaml: /routing/retryAttempts: must be >= 1', { yaml: 'routing: { retryAttempts: 0 }\n' });
+  await fails(t, 'meshd.yaml: /routing/retryDelaysMs: must NOT have fewer than 1 items', { yaml: 'routing: { retryDelaysMs: [] }\n' });
+  await fails(t, 'meshd.yaml: /routing/retryDelaysMs/1: must be <= 86400000', { yaml: 'routing: { retryDelaysMs: [1, 86400001] }\n' });
+  await fails(t, 'meshd.yaml: /routing/sweepIntervalMs: must be >= 100', { yaml: 'routing: { sweepIntervalMs: 99 }\n' });
+  await fails(t, 'meshd.yaml: /routing/republishAfterMs: must be >= 1000', { yaml: 'routing: { republishAfterMs: 999 }\n' });
+  await fails(t, 'meshd.yaml: /routing/queuePrefix: must match pattern "^[A-Za-z0-9._-]{0,50}$"', { yaml: 'routing: { queuePrefix: "a b" }\n' });
+  await fails(t, 'meshd.yaml: /routing/prefech: unknown key', { yaml: 'routing: { prefech: 1 }\n' });
+  await fails(t, 'meshd.yaml: /queuePrefix: unknown key', { yaml: 'queuePrefix: x\n' });
+  await fails(t, 'meshd.yaml: /roles/1: must be one of "api", "workers"', { yaml: 'roles: [api, web]\n' });
+  await fails(t, 'meshd.yaml: /roles: must be string or array', { yaml: 'roles: 1\n' });
+  await fails(t, 'meshd.yaml: /transport: must be string', { yaml: 'transport: 5672\n' });
+});
+
+t.test('republishAfterMs must exceed the time a message waits between attempts', async (t) => {
+  await fails(t, 'meshd.yaml: /routing/republishAfterMs: must exceed the 71000 ms a message can spend waiting between its 4 attempts (retryDelaysMs, the last repeating), got 71000',
+    { yaml: 'routing: { republishAfterMs: 71000 }\n' });
+  // Ten attempts wait nine times: 1000 + 10000 + seven times the repeated 100000.
+  await fails(t, 'meshd.yaml: /routing/republishAfterMs: must exceed the 711000 ms a message can spend waiting between its 10 attempts (retryDelaysMs, the last repeating), got 600000 (the default)',
+    { yaml: 'routing: { retryAttempts: 10, retryDelaysMs: [1000, 10000, 100000] }\n' });
+});
+
+t.test('roles must name api and/or workers, each once', async (t) => {
+  await fails(t, 'meshd.yaml: /roles: unknown role "web": roles are api, workers', { yaml: 'roles: api,web\ntransport: amqp://h\n' });
+  await fails(t, 'meshd.yaml: /roles: must be a comma-separated list of api, workers, got "api,"', { yaml: 'roles: "api,"\n' });
+  await fails(t, 'meshd.yaml: /roles: lists "api" more than once', { yaml: 'roles: api, api\n' });
+  await fails(t, 'meshd.yaml: /roles/2: lists "api" more than once', { yaml: 'roles: [api, workers, api]\n' });
+  await fails(t, 'meshd.yaml: /roles: needs at least one of api, workers', { yaml: 'roles: []\n' });
+  await fails(t, 'meshd.yaml: /roles: must be a comma-separated list of api, workers, got ""', { yaml: 'roles: ""\n' });
+  await fails(t, 'command line: --roles: needs at least one of api, workers', { argv: { roles: { api: false, workers: false } } });
+});
+
+t.test('the embedded transport needs both roles in this process', async (t) => {
+  const reason = 'the embedded transport needs both roles in one process; give an amqp:// transport to run api and workers apart';
+  await fails(t, `command line: --roles: ${reason}`, { argv: { roles: { api: true, workers: false } } });
+  await fails(t, `meshd.yaml: /roles: ${reason}`, { yaml: 'roles: [workers]\n' });
+  await fails(t, `meshd.yaml: /roles: ${reason}`, { yaml: 'roles: [api]\ntransport: amqp://h\n', argv: { transport: 'embedded' } });
+});
+
+t.test('the transport is embedded or an AMQP URL, and a bad URL is not echoed', async (t) => {
+  const want = 'must be "embedded" or an amqp:// or amqps:// URL';
+  const hidden = `${want} (the value is not shown: it may hold a password)`;
+  await fails(t, `command line: --transport: ${want}, got a http:// URL`, { argv: { transport: 'http://u:secret@h/' } });
+  await fails(t, `environment: MESH_AMQP_URL: ${hidden}`, { env: { MESH_SHARED_KEY: 'k', MESH_AMQP_URL: 'guest:secret@h' } });
+  await fails(t, `meshd.yaml: /transport: ${want} with a host, got none`, { yaml: 'transport: "amqp:"\n' });
+  await fails(t, `meshd.yaml: /transport: ${hidden}`, { yaml: 'transport: Embedded\n' });
+});
+
+t.test('routes files must exist and the queue prefix must be a plain name', async (t) => {
+  await fails(t, (d) => `meshd.yaml: /routes: file not found: ${join(d, 'routes.yaml')}`, { yaml: 'routes: routes.yaml\n' });
+  await fails(t, (d) => `command line: --routes: not a regular file: ${join(d, 'rules')}`, { argv: { routes: 'rules' }, files: { rules: { x: '' } } });
+  await fails(t, 'command line: --queue-prefix: must be at most 50 of the characters A-Z a-z 0-9 . _ -, got "a/b"',
+    { argv: { queuePrefix: 'a/b' } });
+  await fails(t, `command line: --queue-prefix: must be at most 50 of the characters A-Z a-z 0-9 . _ -, got "${'x'.repeat(51)}"`,
+    { argv: { queuePrefix: 'x'.repeat(51) } });
+});
+
+t.test('the admin token comes only from the environment, and must be long enough to guess hard', async (t) => {
+  await fails(t, 'meshd.yaml: /adminToken: not allowed in a config file: the admin token is a secret; set MESH_ADMIN_TOKEN',
+    { yaml: 'adminToken: abcdefghijklmnopqrstu\n' });
+  const short = 'fifteen-chars!!';
+  const err = await loadMeshdConfig({ env: { MESH_SHARED_KEY: 'k', MESH_ADMIN_TOKEN: short }, cwd: t.testdir({}) }).catch((e: unknown) => e);
+  t.equal((err as Error).message, 'environment: MESH_ADMIN_TOKEN: must be at least 16 characters, got 15');
+  t.notMatch((err as Error).message, short, 'the token is not echoed');
+  await fails(t, 'environment: MESH_ADMIN_TOKEN: must be printable ASCII without spaces',
+    { env: { MESH_SHARED_KEY: 'k', MESH_ADMIN_TOKEN: 'abcdefghijklmnop\n' } });
+  await fails(t, 'environment: MESH_ADMIN_TOKEN: must be printable ASCII without spaces',
+    { env: { MESH_SHARED_KEY: 'k', MESH_ADMIN_TOKEN: 'abcdefgh ijklmnop' } });
+});
+
+t.test('loadDataDir still rejects a bad config file', async (t) => {
+  const cwd = t.testdir({ 'meshd.yaml': 'dataDir: 3\n' });
+  await t.rejects(loadDataDir({ argv: { config: 'meshd.yaml' }, env: {}, cwd }), { message: 'meshd.yaml: /dataDir: must be string' });
+  await t.rejects(loadDataDir({ argv: { config: 'nope.yaml' }, env: {}, cwd }), { message: `command line: --config: file not found: ${join(cwd, 'nope.yaml')}` });
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadMeshdConfig } from '../../../broker/config/load-config.js';
+import { loadDataDir, loadMeshdConfig } from '../../../broker/config/load-config.js';
 import { packageRoot } from '../../../broker/config/package-root.js';
 
 const KEY = { MESH_SHARED_KEY: 'k' };
@@ -24,6 +25,18 @@ t.test('built-in defaults apply when nothing else is given', async (t) => {
     inboxExpiryDays: 5,
     environment: 'local',
     logLevel: 'info',
+    roles: { api: true, workers: true },
+    routing: {
+      routesFile: null,
+      transport: 'embedded',
+      queuePrefix: '',
+      prefetch: 16,
+      retryAttempts: 4,
+      retryDelaysMs: [1000, 10000, 60000],
+      sweepIntervalMs: 1000,
+      republishAfterMs: 600000,
+    },
+    adminToken: null,
   });
 });
 
@@ -157,4 +170,107 @@ t.test("the repository's conf/meshd.yaml loads with zero set-up", async (t) => {
   t.same(c.mailboxFiles, [join(root, 'conf/mailboxes.yaml')]);
   t.same(c.workflowFiles, [join(root, 'conf/workflows.yaml')]);
   t.equal(c.sandboxAdmin, false, "the sandbox admin API is off unless asked for");
+  t.equal(c.routing.routesFile, join(root, 'conf/routes.yaml'), 'npm start routes through conf/routes.yaml');
+  t.equal(c.routing.transport, 'embedded');
+  t.same(c.roles, { api: true, workers: true }, 'the embedded transport needs both roles in one process');
+  t.equal(c.adminToken, null);
+});
+
+t.test("conf/meshd.yaml's commented routing examples are valid when uncommented", async (t) => {
+  const root = packageRoot();
+  const text = readFileSync(join(root, 'conf/meshd.yaml'), 'utf8');
+  const start = text.indexOf('# transport: amqp://');
+  const end = text.indexOf('\n\n', start);
+  t.ok(start > 0 && end > start, 'the example block is where this test looks for it');
+  const example = text.slice(start, end).split('\n').map((l) => l.replace(/^# ?/, '')).join('\n');
+  const cwd = t.testdir({ 'meshd.yaml': `sharedKey: k\n${example}\n` });
+  const c = await loadMeshdConfig({ argv: { config: 'meshd.yaml' }, env: {}, cwd });
+  t.equal(c.routing.transport, 'amqp://mesh:PASSWORD@rabbitmq:5672/mesh');
+  t.same(c.roles, { api: true, workers: true });
+  t.has(c.routing, { prefetch: 16, retryAttempts: 4, retryDelaysMs: [1000, 10000, 60000], sweepIntervalMs: 1000, republishAfterMs: 600000 },
+    'the examples show the built-in defaults');
+});
+
+t.test('routing: defaults < file < environment < flags, with file paths against its directory', async (t) => {
+  const cwd = t.testdir({
+    conf: {
+      'meshd.yaml': [
+        'sharedKey: k', 'roles: [workers, api]', 'transport: amqp://file-host/vhost', 'routes: rules/routes.yaml',
+        'routing:', '  prefetch: 4', '  retryAttempts: 3', '  retryDelaysMs: [10, 20]', '  sweepIntervalMs: 250',
+        '  republishAfterMs: 5000', '  queuePrefix: file.',
+      ].join('\n'),
+      rules: { 'routes.yaml': '' },
+    },
+    'here.yaml': '',
+  });
+  const argv = { config: 'conf/meshd.yaml' };
+  const fromFile = await loadMeshdConfig({ argv, env: {}, cwd });
+  t.same(fromFile.roles, { api: true, workers: true }, 'the order of a role list does not matter');
+  t.same(fromFile.routing, {
+    routesFile: join(cwd, 'conf/rules/routes.yaml'),
+    transport: 'amqp://file-host/vhost',
+    queuePrefix: 'file.',
+    prefetch: 4,
+    retryAttempts: 3,
+    retryDelaysMs: [10, 20],
+    sweepIntervalMs: 250,
+    republishAfterMs: 5000,
+  });
+
+  const env = { MESH_AMQP_URL: 'amqps://user:secret@env-host:5671/vh' };
+  const fromEnv = await loadMeshdConfig({ argv, env, cwd });
+  t.equal(fromEnv.routing.transport, 'amqps://user:secret@env-host:5671/vh');
+
+  const fromFlags = await loadMeshdConfig({
+    argv: { ...argv, roles: { api: true, workers: false }, transport: 'amqp://flag-host', routes: 'here.yaml', queuePrefix: '' },
+    env, cwd,
+  });
+  t.same(fromFlags.roles, { api: true, workers: false });
+  t.equal(fromFlags.routing.transport, 'amqp://flag-host');
+  t.equal(fromFlags.routing.routesFile, join(cwd, 'here.yaml'), '--routes resolves against cwd');
+  t.equal(fromFlags.routing.queuePrefix, '', 'an empty --queue-prefix clears the file prefix');
+  t.equal(fromFlags.routing.prefetch, 4, 'settings no flag gives still come from the file');
+
+  const embedded = await loadMeshdConfig({ argv: { ...argv, transport: 'embedded', roles: { api: true, workers: true } }, env, cwd });
+  t.equal(embedded.routing.transport, 'embedded', '--transport embedded beats MESH_AMQP_URL');
+});
+
+t.test('roles as a comma-separated string', async (t) => {
+  const cwd = t.testdir({ 'meshd.yaml': 'sharedKey: k\nroles: " workers"\ntransport: amqp://h\n' });
+  const c = await loadMeshdConfig({ argv: { config: 'meshd.yaml' }, env: {}, cwd });
+  t.same(c.roles, { api: false, workers: true });
+});
+
+t.test('a partial routing block keeps the other defaults', async (t) => {
+  const cwd = t.testdir({ 'meshd.yaml': 'sharedKey: k\nrouting: { prefetch: 1 }\n' });
+  const c = await loadMeshdConfig({ argv: { config: 'meshd.yaml' }, env: {}, cwd });
+  t.same(c.routing, {
+    routesFile: null, transport: 'embedded', queuePrefix: '', prefetch: 1, retryAttempts: 4,
+    retryDelaysMs: [1000, 10000, 60000], sweepIntervalMs: 1000, republishAfterMs: 600000,
+  });
+});
+
+t.test('republishAfterMs need only exceed the delays the attempts actually use', async (t) => {
+  // Two attempts wait once, 1000 ms: the unused 60000 ms delay does not count.
+  const cwd = t.testdir({
+    'meshd.yaml': 'sharedKey: k\nrouting: { retryAttempts: 2, retryDelaysMs: [1000, 60000], republishAfterMs: 1001 }\n',
+  });
+  const c = await loadMeshdConfig({ argv: { config: 'meshd.yaml' }, env: {}, cwd });
+  t.equal(c.routing.republishAfterMs, 1001);
+});
+
+t.test('MESH_ADMIN_TOKEN gives the admin token; empty counts as unset', async (t) => {
+  const cwd = t.testdir({});
+  const token = 'abcdefghijklmnop';
+  t.equal((await loadMeshdConfig({ env: { ...KEY, MESH_ADMIN_TOKEN: token }, cwd })).adminToken, token);
+  t.equal((await loadMeshdConfig({ env: { ...KEY, MESH_ADMIN_TOKEN: '' }, cwd })).adminToken, null);
+});
+
+t.test('loadDataDir finds the data directory without needing the rest of the configuration', async (t) => {
+  const cwd = t.testdir({ conf: { 'meshd.yaml': 'dataDir: ../store\nmailboxes: missing.yaml\n' } });
+  const argv = { config: 'conf/meshd.yaml' };
+  t.same(await loadDataDir({ argv, env: {}, cwd }), { configFile: join(cwd, 'conf/meshd.yaml'), dataDir: join(cwd, 'store') });
+  t.equal((await loadDataDir({ argv, env: { MESH_DATA_DIR: 'env' }, cwd })).dataDir, join(cwd, 'env'));
+  t.equal((await loadDataDir({ argv: { ...argv, dataDir: 'flag' }, env: { MESH_DATA_DIR: 'env' }, cwd })).dataDir, join(cwd, 'flag'));
+  t.same(await loadDataDir({ env: {}, cwd }), { configFile: null, dataDir: join(cwd, 'data') });
 });

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { MessageStore, OutboxEntry } from '../store/message-store.js';
+import type { Transport } from '../transport/transport.js';
+
+export interface OutboxPublisherOptions {
+  store: MessageStore;
+  transport: Transport;
+  logger: Logger;
+  now?: () => number;
+  /** A pending row older than this was not published by its fast path (crash, transport down): sweep it. */
+  pendingGraceMs?: number;
+  /** A published row still unprocessed after this is published again (lost in transit); keep it above the retry cycle. */
+  republishAfterMs?: number;
+  /** How often the sweeper looks. */
+  sweepIntervalMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Moves outbox rows to the transport. Each committed message is published at once (fast path);
+ * the sweeper re-publishes whatever the fast path missed or the transport lost, so a committed
+ * message is always eventually published. Consumers are idempotent, so a duplicate costs nothing.
+ */
+export class OutboxPublisher {
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<number> | null = null;
+  private readonly inFlight = new Set<Promise<boolean>>();
+
+  constructor(private readonly opts: OutboxPublisherOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Publishes entries just committed; failures are logged and left to the sweeper. */
+  publishNow(entries: OutboxEntry[]): void {
+    for (const entry of entries) {
+      const p = this.publishOne(entry).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+  }
+
+  /** Publishes every due row once; returns how many were published. */
+  sweep(): Promise<number> {
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  /** Starts periodic sweeping. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.opts.logger.error({ err }, 'outbox sweep failed'));
+    }, this.opts.sweepIntervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Stops sweeping and waits for publishes in flight. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping?.catch(() => 0);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const now = this.now();
+    const due = await this.opts.store.listOutboxDue(now - (this.opts.pendingGraceMs ?? 2_000), now - (this.opts.republishAfterMs ?? 600_000), this.opts.batchSize ?? 500);
+    let published = 0;
+    for (const row of due) {
+      if (await this.publishOne(row)) published++;
+    }
+    if (due.length > 0) this.opts.logger.info({ due: due.length, published }, 'outbox swept');
+    return published;
+  }
+
+  private async publishOne(entry: OutboxEntry): Promise<boolean> {
+    try {
+      await this.opts.transport.publish(entry.envelope);
+      await this.opts.store.markOutboxPublished([entry.messageId], this.now());
+      return true;
+    } catch (err) {
+      this.opts.logger.warn({ err, messageId: entry.messageId, adapter: entry.adapter }, 'publish failed; the outbox sweeper will retry');
+      return false;
+    }
+  }
+}

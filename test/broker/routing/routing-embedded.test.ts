@@ -1,0 +1,4 @@
+import t from 'tap';
+import { routingSuite } from './routing-suite.js';
+
+routingSuite(t, async () => ({ transport: 'embedded' }));
