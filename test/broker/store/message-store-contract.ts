@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import type { ChunkRecord, EventInput, MessageRecord, MessageStatus } from '../../../broker/message/model.js';
 import { StoreError } from '../../../broker/store/message-store.js';
 import type { MessageStore, WorkflowFilter } from '../../../broker/store/message-store.js';
+import { registerRoutingTests } from './routing-contract.js';
 
 /**
  * The behaviour every MessageStore must have, whatever the database. It talks to the store only
@@ -14,12 +15,12 @@ const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
 
 /** A fresh mailbox ID, so tests never see each other's messages. */
-function mailbox(): string {
+export function mailbox(): string {
   return 'MB' + randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase();
 }
 
 /** A message with every field set to something checkable; `overrides` wins. */
-function makeMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {
+export function makeMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {
   const status = overrides.status ?? 'accepted';
   return {
     messageId: 'MSG-' + randomUUID(),
@@ -54,7 +55,7 @@ function makeMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {
   };
 }
 
-function makeChunk(messageId: string, chunkNo: number, overrides: Partial<ChunkRecord> = {}): ChunkRecord {
+export function makeChunk(messageId: string, chunkNo: number, overrides: Partial<ChunkRecord> = {}): ChunkRecord {
   return {
     messageId,
     chunkNo,
@@ -67,7 +68,7 @@ function makeChunk(messageId: string, chunkNo: number, overrides: Partial<ChunkR
   };
 }
 
-function makeEvent(status: MessageStatus, event: string, overrides: Partial<EventInput> = {}): EventInput {
+export function makeEvent(status: MessageStatus, event: string, overrides: Partial<EventInput> = {}): EventInput {
   return { status, event, code: null, description: null, linkedMessageId: null, ...overrides };
 }
 
@@ -110,6 +111,7 @@ export function messageStoreContract(t: Test, makeStore: () => Promise<MessageSt
   registerInboxTests(test);
   registerStateTests(test);
   registerHousekeepingTests(test);
+  registerRoutingTests(test);
 }
 
 type Register = (name: string, fn: (t: Test, store: MessageStore) => Promise<void>) => void;
