@@ -359,8 +359,14 @@ export async function readYamlFile(file: string, shown: string): Promise<unknown
     const reason = bad.message.split(' at line ')[0]?.split('\n')[0] ?? bad.code;
     throw new ConfigError(line ? `${shown}:${line}` : shown, '', `invalid YAML: ${reason}`);
   }
-  // Capping alias expansion stops a "billion laughs" file from exhausting memory.
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  try {
+    // Capping alias expansion stops a "billion laughs" file from exhausting memory.
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (err) {
+    // An unquoted value starting with `*` is an alias to a missing anchor: YAML only notices here.
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new ConfigError(shown, '', `invalid YAML: ${reason} (quote a value that starts with "*")`);
+  }
 }
 
 /** A path as the user should see it: relative to cwd when inside it, else absolute. */

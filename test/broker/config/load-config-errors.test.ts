@@ -38,6 +38,7 @@ t.test('schema violations name file, JSON path and reason', async (t) => {
 
 t.test('YAML syntax errors name the line', async (t) => {
   await fails(t, 'meshd.yaml:2: invalid YAML: Map keys must be unique', { yaml: 'port: 1\nport: 2\n' });
+  await fails(t, 'meshd.yaml: invalid YAML: Unresolved alias (the anchor must be set before the alias): X (quote a value that starts with "*")', { yaml: 'environment: *X\n' });
 });
 
 t.test('missing files name the flag or key and the resolved path', async (t) => {
