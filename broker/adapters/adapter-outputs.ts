@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ChunkRecord, MessageRecord } from '../message/model.js';
 import type { ObjectStore } from '../objects/object-store.js';
+import { reportRecord } from '../messages/report-record.js';
 import { ingestPayload } from '../payloads/payload-ingest.js';
 import type { Router } from '../routing/router.js';
 import type { MessageStore, OutputWrite } from '../store/message-store.js';
@@ -73,33 +74,22 @@ export async function buildEmitted(deps: OutputDeps, source: MessageRecord, enve
 
 /** A MESH REPORT to the source's sender, as real MESH sends for a message it could not deliver. */
 export function buildReport(deps: OutputDeps, source: MessageRecord, index: number, code: string, description: string): OutputWrite {
-  const message: MessageRecord = {
-    ...source,
-    messageId: reportId(source.messageId, index),
-    messageType: 'REPORT',
-    sender: '',
-    recipient: source.sender,
-    status: 'accepted',
-    totalChunks: 0,
-    partnerId: null,
-    contentType: null,
-    mexContentType: null,
-    contentEncoding: null,
-    checksum: null,
-    encrypted: false,
-    compressed: false,
-    fileSize: 0,
-    linkedMessageId: source.messageId,
-    statusCode: code,
-    statusEvent: 'SEND',
-    statusDescription: description,
-    statusSuccess: false,
-    createdAt: deps.now,
-    updatedAt: deps.now,
-    acceptedAt: deps.now,
-    acknowledgedAt: null,
-    expiresAt: deps.now + deps.inboxExpiryDays * DAY_MS,
-  };
+  const message = reportRecord(
+    {
+      messageId: reportId(source.messageId, index),
+      recipient: source.sender,
+      workflowId: source.workflowId,
+      code,
+      event: 'SEND',
+      description,
+      subject: source.subject,
+      localId: source.localId,
+      fileName: source.fileName,
+      linkedMessageId: source.messageId,
+    },
+    deps.now,
+    deps.inboxExpiryDays,
+  );
   return { message, chunks: [], event: { status: 'accepted', event: 'SEND', code, description, linkedMessageId: source.messageId }, outbox: null };
 }
 

@@ -8,6 +8,7 @@ import { ingestPayload, openPayload, type StoredChunk } from '../payloads/payloa
 import { StoreError, type MessageStore } from '../store/message-store.js';
 import { events } from './events.js';
 import { newMessageId } from './message-id.js';
+import { reportRecord } from './report-record.js';
 import { resolveRecipient } from './recipient-resolver.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
 import type { Router } from '../routing/router.js';
@@ -202,36 +203,7 @@ export class MessageService {
   async createReport(input: ReportInput): Promise<MessageRecord> {
     const now = this.now();
     const messageId = newMessageId();
-    const record: MessageRecord = {
-      messageId,
-      messageType: 'REPORT',
-      sender: '',
-      recipient: input.recipient.mailboxId,
-      workflowId: input.workflowId,
-      status: 'accepted',
-      totalChunks: 0,
-      subject: input.subject,
-      localId: input.localId,
-      partnerId: null,
-      fileName: input.fileName,
-      contentType: null,
-      mexContentType: null,
-      contentEncoding: null,
-      checksum: null,
-      encrypted: false,
-      compressed: false,
-      fileSize: 0,
-      linkedMessageId: input.linkedMessageId,
-      statusCode: input.code,
-      statusEvent: input.event,
-      statusDescription: input.description,
-      statusSuccess: false,
-      createdAt: now,
-      updatedAt: now,
-      acceptedAt: now,
-      acknowledgedAt: null,
-      expiresAt: now + this.opts.inboxExpiryDays * DAY_MS,
-    };
+    const record = reportRecord({ ...input, messageId, recipient: input.recipient.mailboxId }, now, this.opts.inboxExpiryDays);
     await this.opts.store.createMessage(record, null, {
       status: 'accepted',
       event: input.event,
