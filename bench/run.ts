@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: runs the DESIGN §7 scenarios against meshd child processes, prints a summary
+ * table and writes every run's raw numbers to bench/results/<timestamp>.json for comparison.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CpuShare } from './lib/cpu-meter.js';
+import { BENCH_HELP, UsageError, loadSettings, type BenchSettings } from './lib/settings.js';
+import { spreadAll, type Spread } from './lib/stats.js';
+import { median, medianOnly, renderTable } from './lib/table.js';
+import { runLargeFile, writePayloadFile, type LargeRunMetrics } from './scenarios/large-file.js';
+import { runSmallMessages, type SmallRunMetrics } from './scenarios/small-messages.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface ScenarioResult<M> {
+  settings: unknown;
+  runs: M[];
+  medians: Record<keyof M & string, Spread>;
+}
+
+interface Results {
+  startedAt: string;
+  finishedAt?: string;
+  machine: Record<string, unknown>;
+  commit: string | null;
+  small?: ScenarioResult<SmallRunMetrics>;
+  large?: ScenarioResult<LargeRunMetrics>;
+}
+
+/** Runs the benchmark; resolves with the process exit code. */
+async function main(argv: string[]): Promise<number> {
+  const settings = loadSettings(argv, process.env, join(REPO_ROOT, 'bench', 'results'));
+  if (!settings) {
+    process.stdout.write(BENCH_HELP);
+    return 0;
+  }
+  if (settings.small.cpuProfDir) await mkdir(settings.small.cpuProfDir, { recursive: true });
+  const results: Results = { startedAt: new Date().toISOString(), machine: machine(), commit: gitCommit() };
+  log(`mesh-broker bench: ${settings.scenarios.join(' + ')}, ${settings.runs} run(s) each, ${os.cpus().length} CPU(s), node ${process.version}`);
+
+  if (settings.scenarios.includes('small')) results.small = await benchSmall(settings);
+  if (settings.scenarios.includes('large')) results.large = await benchLarge(settings);
+  results.finishedAt = new Date().toISOString();
+
+  process.stdout.write(`\n${summary(results, settings)}\n\n`);
+  await mkdir(settings.resultsDir, { recursive: true });
+  // Colons are legal on Linux but not on every filesystem a results directory may be copied to.
+  const file = join(settings.resultsDir, `${results.startedAt.replace(/:/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`raw results: ${file}\n`);
+  return 0;
+}
+
+async function benchSmall(settings: BenchSettings): Promise<ScenarioResult<SmallRunMetrics>> {
+  const s = settings.small;
+  const runs: SmallRunMetrics[] = [];
+  for (let r = 1; r <= settings.runs; r += 1) {
+    log(`small ${r}/${settings.runs}: ${s.count} × ${s.payloadBytes} B round trips, ${s.workers} workers over ${s.pairs} mailbox pairs...`);
+    const m = await runSmallMessages(s);
+    log(`  ${m.messagesPerSecond.toFixed(0)} msg/s, send p99 ${m.sendP99.toFixed(1)} ms, round trip p99 ${m.roundTripP99.toFixed(1)} ms, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${cpuText(m)}`);
+    runs.push(m);
+  }
+  return { settings: s, runs, medians: spreadAll(runs) };
+}
+
+async function benchLarge(settings: BenchSettings): Promise<ScenarioResult<LargeRunMetrics>> {
+  const s = settings.large;
+  log(`large: writing a ${(s.payloadBytes / 1024 ** 2).toFixed(0)} MiB payload file...`);
+  const payload = await writePayloadFile(s.payloadBytes);
+  // 'exit' handlers cannot wait, so an interrupted run deletes the payload synchronously.
+  const removeOnExit = (): void => payload.removeSync();
+  process.once('exit', removeOnExit);
+  try {
+    const runs: LargeRunMetrics[] = [];
+    for (let r = 1; r <= settings.runs; r += 1) {
+      log(`large ${r}/${settings.runs}: upload + download in ${(s.chunkBytes / 1024 ** 2).toFixed(0)} MiB chunks...`);
+      const m = await runLargeFile(s, payload);
+      log(`  up ${m.uploadMiBps.toFixed(0)} MiB/s, down ${m.downloadMiBps.toFixed(0)} MiB/s, meshd peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${cpuText(m)}`);
+      runs.push(m);
+    }
+    return { settings: { ...s, sha256: payload.sha256 }, runs, medians: spreadAll(runs) };
+  } finally {
+    process.removeListener('exit', removeOnExit);
+    await payload.remove();
+  }
+}
+
+/** The table: one line per measured operation; latencies are medians of each run's percentile. */
+function summary(results: Results, settings: BenchSettings): string {
+  const header = ['scenario', 'throughput', 'p50 ms', 'p95 ms', 'p99 ms', 'meshd peak RSS', 'meshd CPU'];
+  const rows: string[][] = [];
+  const runs = `${settings.runs} run${settings.runs === 1 ? '' : 's'}`;
+  const small = results.small?.medians;
+  if (small) {
+    const kb = settings.small.payloadBytes >= 1024 ? `${settings.small.payloadBytes / 1024} KB` : `${settings.small.payloadBytes} B`;
+    rows.push([`${kb} send→list→download→ack (embedded)`, median(small.messagesPerSecond, 0, 'msg/s'), '', '', '', median(small.peakRssMiB, 0, 'MiB'), median(small.meshdCpuPercent, 0, '%')]);
+    rows.push(['  send (POST until 202)', '', medianOnly(small.sendP50), medianOnly(small.sendP95), medianOnly(small.sendP99), '', '']);
+    rows.push(['  send until visible in inbox', '', medianOnly(small.visibleP50), medianOnly(small.visibleP95), medianOnly(small.visibleP99), '', '']);
+    rows.push(['  full round trip', '', medianOnly(small.roundTripP50), medianOnly(small.roundTripP95), medianOnly(small.roundTripP99), '', '']);
+  }
+  const large = results.large?.medians;
+  if (large) {
+    const size = `${(settings.large.payloadBytes / 1024 ** 3).toFixed(settings.large.payloadBytes % 1024 ** 3 ? 2 : 0)} GiB`;
+    rows.push([`${size} chunked upload + download (embedded)`, '', '', '', '', median(large.peakRssMiB, 0, 'MiB'), median(large.meshdCpuPercent, 0, '%')]);
+    rows.push(['  upload', median(large.uploadMiBps, 0, 'MiB/s'), '', '', '', median(large.uploadPeakRssMiB, 0, 'MiB'), '']);
+    rows.push(['  download (streamed to SHA-256, verified)', median(large.downloadMiBps, 0, 'MiB/s'), '', '', '', '', '']);
+  }
+  const harness = [small && `small ${median(small.harnessCpuPercent, 0, '%')}`, large && `large ${median(large.harnessCpuPercent, 0, '%')}`].filter(Boolean).join(', ');
+  // On a small machine the load generator competes with meshd for the same cores; show how much it took.
+  const note = `\nload generator (this process) CPU, % of a core: ${harness}`;
+  return `median (min–max) of ${runs}, each against a fresh meshd child process\n${renderTable(header, rows)}${note}${contentionNote(results)}`;
+}
+
+/** A busy neighbour (say a test suite) skews everything; above this, say so next to the figures. */
+const OTHER_CPU_WARNING_PERCENT = 15;
+
+function cpuText(m: CpuShare): string {
+  const text = `CPU % of a core: meshd ${m.meshdCpuPercent.toFixed(0)}, harness ${m.harnessCpuPercent.toFixed(0)}, other ${m.otherCpuPercent.toFixed(0)}`;
+  return m.otherCpuPercent > OTHER_CPU_WARNING_PERCENT ? `${text}  WARNING: other processes were busy, figures unreliable` : text;
+}
+
+/** A footnote when any run shared the machine with other busy processes. */
+function contentionNote(results: Results): string {
+  const all: CpuShare[] = [...(results.small?.runs ?? []), ...(results.large?.runs ?? [])];
+  const worst = Math.max(0, ...all.map((m) => m.otherCpuPercent));
+  if (worst <= OTHER_CPU_WARNING_PERCENT) return '';
+  return `\nWARNING: other processes used up to ${worst.toFixed(0)}% of a core during measurement; compare only with quiet runs.`;
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    totalMemMiB: Math.round(os.totalmem() / 1024 ** 2),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    tmpdir: os.tmpdir(),
+  };
+}
+
+/** HEAD's commit (with `-dirty` when the tree has changes), so results name the code they measured. */
+function gitCommit(): string | null {
+  try {
+    const opts = { cwd: REPO_ROOT, encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'] };
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], opts).trim() !== '';
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return null;
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+// Ctrl-C: exit through process.exit so the 'exit' handlers kill meshd children and delete temp files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bench: ${err.message}\n(npm run bench -- --help lists the options)\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

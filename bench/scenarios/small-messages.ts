@@ -1,0 +1,176 @@
+/**
+ * Scenario "small": many concurrent 1 KB round trips (send → recipient lists inbox → downloads →
+ * acknowledges) against a fresh meshd, the workload of DESIGN §7's 3,000 msg/s target.
+ */
+import { randomBytes } from 'node:crypto';
+import { MeshClient } from '../../mailbox/client/index.js';
+import { startCpuMeter } from '../lib/cpu-meter.js';
+import { BENCH_SHARED_KEY, benchPassword, startMeshdProcess, type MeshdProcess } from '../lib/meshd-process.js';
+import { nowMs, summariseLatencies } from '../lib/stats.js';
+
+export interface SmallSettings {
+  /** Measured round trips per run. */
+  count: number;
+  /** Round trips before measuring, so JIT, SQLite cache and sockets are warm. */
+  warmup: number;
+  /** Concurrent workers, each with its own sender and recipient client. */
+  workers: number;
+  /** Sender/recipient mailbox pairs the workers are spread over. */
+  pairs: number;
+  payloadBytes: number;
+  logLevel: string;
+  cpuProfDir?: string;
+}
+
+/** One run's figures; latencies in ms, CPU as % of one core over the measured phase. */
+export interface SmallRunMetrics {
+  messagesPerSecond: number;
+  sendP50: number;
+  sendP95: number;
+  sendP99: number;
+  visibleP50: number;
+  visibleP95: number;
+  visibleP99: number;
+  roundTripP50: number;
+  roundTripP95: number;
+  roundTripP99: number;
+  /** Inbox listings that did not yet show the message just sent (should be 0: 202 means visible). */
+  extraListings: number;
+  peakRssMiB: number;
+  meshdCpuPercent: number;
+  harnessCpuPercent: number;
+  /** CPU used by other processes on the machine; results with much of it are not comparable. */
+  otherCpuPercent: number;
+  elapsedMs: number;
+}
+
+const WORKFLOW = 'BENCH_SMALL';
+/** A message missing from the inbox this many times after its 202 is a bug, not slowness. */
+const MAX_LISTINGS = 50;
+
+interface Worker {
+  sender: MeshClient;
+  recipient: MeshClient;
+  payload: Buffer;
+}
+
+interface Samples {
+  send: number[];
+  visible: number[];
+  roundTrip: number[];
+  extraListings: number;
+}
+
+/** Mailbox IDs of pair i (1-based, zero-padded so they sort). */
+function pairIds(i: number): { sender: string; recipient: string } {
+  const n = String(i).padStart(3, '0');
+  return { sender: `BENCHS${n}`, recipient: `BENCHR${n}` };
+}
+
+/** Runs the small-message scenario once against a fresh meshd. */
+export async function runSmallMessages(settings: SmallSettings): Promise<SmallRunMetrics> {
+  const pairs = Array.from({ length: settings.pairs }, (_, i) => pairIds(i + 1));
+  const meshd = await startMeshdProcess({
+    mailboxIds: pairs.flatMap((p) => [p.sender, p.recipient]),
+    workflows: [{ id: WORKFLOW, senders: pairs.map((p) => p.sender), receivers: pairs.map((p) => p.recipient) }],
+    logLevel: settings.logLevel,
+    ...(settings.cpuProfDir ? { cpuProfDir: settings.cpuProfDir } : {}),
+  });
+  const workers = Array.from({ length: settings.workers }, (_, i): Worker => {
+    const pair = pairs[i % pairs.length]!;
+    return { sender: client(meshd, pair.sender), recipient: client(meshd, pair.recipient), payload: randomBytes(settings.payloadBytes) };
+  });
+  try {
+    await runPhase(workers, settings.warmup, freshSamples());
+    const samples = freshSamples();
+    const cpu = startCpuMeter(meshd);
+    const started = nowMs();
+    await runPhase(workers, settings.count, samples);
+    const elapsedMs = nowMs() - started;
+    const cpuShare = cpu();
+    closeClients(workers);
+    const usage = await meshd.stop();
+    const send = summariseLatencies(samples.send);
+    const visible = summariseLatencies(samples.visible);
+    const roundTrip = summariseLatencies(samples.roundTrip);
+    return {
+      messagesPerSecond: settings.count / (elapsedMs / 1000),
+      sendP50: send.p50,
+      sendP95: send.p95,
+      sendP99: send.p99,
+      visibleP50: visible.p50,
+      visibleP95: visible.p95,
+      visibleP99: visible.p99,
+      roundTripP50: roundTrip.p50,
+      roundTripP95: roundTrip.p95,
+      roundTripP99: roundTrip.p99,
+      extraListings: samples.extraListings,
+      peakRssMiB: usage.peakRssMiB,
+      ...cpuShare,
+      elapsedMs,
+    };
+  } finally {
+    closeClients(workers);
+    await meshd.stop();
+  }
+}
+
+/** Closes every keep-alive pool (idempotent), so meshd's shutdown does not wait on idle sockets. */
+function closeClients(workers: Worker[]): void {
+  for (const w of workers) {
+    w.sender.close();
+    w.recipient.close();
+  }
+}
+
+function client(meshd: MeshdProcess, mailboxId: string): MeshClient {
+  return new MeshClient({ baseUrl: meshd.url, mailboxId, password: benchPassword(mailboxId), sharedKey: BENCH_SHARED_KEY, keepAlive: true });
+}
+
+function freshSamples(): Samples {
+  return { send: [], visible: [], roundTrip: [], extraListings: 0 };
+}
+
+/** Runs `total` round trips spread over all workers; the first failure stops the others. */
+async function runPhase(workers: Worker[], total: number, samples: Samples): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const loop = async (w: Worker): Promise<void> => {
+    try {
+      while (!failed && next < total) {
+        next += 1;
+        await roundTrip(w, samples);
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+  const results = await Promise.allSettled(workers.map(loop));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+/** One message through its whole life, checking the bytes that come back. */
+async function roundTrip(w: Worker, samples: Samples): Promise<void> {
+  const t0 = nowMs();
+  const id = await w.sender.sendMessage({ to: w.recipient.mailboxId, workflowId: WORKFLOW, body: w.payload, compress: false });
+  const t1 = nowMs();
+  for (let listings = 1; ; listings += 1) {
+    const page = await w.recipient.listInbox();
+    if (page.messages.includes(id)) break;
+    samples.extraListings += 1;
+    if (listings >= MAX_LISTINGS) throw new Error(`message ${id} not in ${w.recipient.mailboxId}'s inbox after ${MAX_LISTINGS} listings`);
+  }
+  const t2 = nowMs();
+  const download = await w.recipient.downloadMessage(id);
+  const parts: Buffer[] = [];
+  // A 1 KB payload: buffering it to compare is cheaper than hashing both sides.
+  for await (const piece of download.body) parts.push(piece as Buffer);
+  if (!Buffer.concat(parts).equals(w.payload)) throw new Error(`message ${id} came back with different bytes`);
+  await w.recipient.acknowledge(id);
+  const t3 = nowMs();
+  samples.send.push(t1 - t0);
+  samples.visible.push(t2 - t0);
+  samples.roundTrip.push(t3 - t0);
+}
