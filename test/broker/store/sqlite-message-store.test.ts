@@ -229,3 +229,14 @@ t.test('WriteBatcher', async (t) => {
     await t.rejects(batcher.enqueue(() => 1), /closed/);
   });
 });
+
+t.test('pruning many expired nonces works in slices and keeps the live ones', async (t) => {
+  const { store } = await openStore(t);
+  await Promise.all(Array.from({ length: 12_345 }, (_, i) => store.recordNonce('MB', `old-${i}`, '0', 1_000)));
+  await Promise.all(Array.from({ length: 10 }, (_, i) => store.recordNonce('MB', `live-${i}`, '0', 9_000)));
+  const before = store.writeStats.commits;
+  t.equal(await store.pruneNonces(5_000), 12_345, 'every expired nonce removed');
+  t.ok(store.writeStats.commits - before >= 3, 'in more than one transaction');
+  t.equal(await store.recordNonce('MB', 'live-3', '0', 9_000), false, 'live nonces kept');
+  t.equal(await store.recordNonce('MB', 'old-3', '0', 9_000), true, 'expired ones forgotten');
+});
