@@ -8,9 +8,12 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CpuShare } from './lib/cpu-meter.js';
+import { killAllMeshd } from './lib/meshd-process.js';
+import { deletePendingTopologies, probeRabbitMq, redactUrl } from './lib/rabbitmq.js';
 import { BENCH_HELP, UsageError, loadSettings, type BenchSettings } from './lib/settings.js';
 import { spreadAll, type Spread } from './lib/stats.js';
 import { median, medianOnly, renderTable } from './lib/table.js';
+import { runFanout, type FanoutRunMetrics, type FanoutTransport } from './scenarios/fanout.js';
 import { runLargeFile, writePayloadFile, type LargeRunMetrics } from './scenarios/large-file.js';
 import { runSmallMessages, type SmallRunMetrics } from './scenarios/small-messages.js';
 
@@ -28,7 +31,11 @@ interface Results {
   machine: Record<string, unknown>;
   commit: string | null;
   small?: ScenarioResult<SmallRunMetrics>;
+  fanoutEmbedded?: ScenarioResult<FanoutRunMetrics>;
+  fanoutAmqp?: ScenarioResult<FanoutRunMetrics>;
   large?: ScenarioResult<LargeRunMetrics>;
+  /** Scenarios not run, with the reason (RabbitMQ unreachable). */
+  skipped?: Record<string, string>;
 }
 
 /** Runs the benchmark; resolves with the process exit code. */
@@ -43,6 +50,16 @@ async function main(argv: string[]): Promise<number> {
   log(`mesh-broker bench: ${settings.scenarios.join(' + ')}, ${settings.runs} run(s) each, ${os.cpus().length} CPU(s), node ${process.version}`);
 
   if (settings.scenarios.includes('small')) results.small = await benchSmall(settings);
+  if (settings.scenarios.includes('fanout-embedded')) results.fanoutEmbedded = await benchFanout(settings, 'embedded');
+  if (settings.scenarios.includes('fanout-amqp')) {
+    const reason = await probeRabbitMq(settings.fanout.amqpUrl);
+    if (reason === null) results.fanoutAmqp = await benchFanout(settings, 'amqp');
+    else {
+      // One unreachable broker should not cost the other scenarios' figures.
+      results.skipped = { 'fanout-amqp': `RabbitMQ at ${redactUrl(settings.fanout.amqpUrl)} unreachable: ${reason}` };
+      log(`fanout-amqp: SKIPPED, ${results.skipped['fanout-amqp']} (set BENCH_AMQP_URL to use another)`);
+    }
+  }
   if (settings.scenarios.includes('large')) results.large = await benchLarge(settings);
   results.finishedAt = new Date().toISOString();
 
@@ -65,6 +82,21 @@ async function benchSmall(settings: BenchSettings): Promise<ScenarioResult<Small
     runs.push(m);
   }
   return { settings: s, runs, medians: spreadAll(runs) };
+}
+
+async function benchFanout(settings: BenchSettings, transport: FanoutTransport): Promise<ScenarioResult<FanoutRunMetrics>> {
+  const s = settings.fanout;
+  const via = transport === 'amqp' ? `RabbitMQ ${redactUrl(s.amqpUrl)}` : 'embedded transport';
+  const runs: FanoutRunMetrics[] = [];
+  for (let r = 1; r <= settings.runs; r += 1) {
+    log(`fanout-${transport} ${r}/${settings.runs}: ${s.count} × ${s.payloadBytes} B through fanout (${via}), ${s.workers} workers over ${s.pairs} pairs...`);
+    const m = await runFanout(s, transport);
+    const rabbit = transport === 'amqp' ? `RabbitMQ CPU ${m.rabbitCpuPercent.toFixed(0)}%, ` : '';
+    log(`  ${m.messagesPerSecond.toFixed(0)} msg/s, send p99 ${m.sendP99.toFixed(1)} ms, visible p50/p99 ${m.visibleP50.toFixed(1)}/${m.visibleP99.toFixed(1)} ms, ${m.listingsPerMessage.toFixed(1)} listings/msg, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${rabbit}${cpuText(m)}`);
+    runs.push(m);
+  }
+  // The URL may carry a password; the results file is meant to be shared.
+  return { settings: { ...s, transport, amqpUrl: transport === 'amqp' ? redactUrl(s.amqpUrl) : undefined }, runs, medians: spreadAll(runs) };
 }
 
 async function benchLarge(settings: BenchSettings): Promise<ScenarioResult<LargeRunMetrics>> {
@@ -102,6 +134,15 @@ function summary(results: Results, settings: BenchSettings): string {
     rows.push(['  send until visible in inbox', '', medianOnly(small.visibleP50), medianOnly(small.visibleP95), medianOnly(small.visibleP99), '', '']);
     rows.push(['  full round trip', '', medianOnly(small.roundTripP50), medianOnly(small.roundTripP95), medianOnly(small.roundTripP99), '', '']);
   }
+  for (const [label, result] of [['embedded', results.fanoutEmbedded], ['RabbitMQ', results.fanoutAmqp]] as const) {
+    const f = result?.medians;
+    if (!f) continue;
+    const kb = settings.fanout.payloadBytes >= 1024 ? `${settings.fanout.payloadBytes / 1024} KB` : `${settings.fanout.payloadBytes} B`;
+    rows.push([`${kb} through fanout (${label})`, median(f.messagesPerSecond, 0, 'msg/s'), '', '', '', median(f.peakRssMiB, 0, 'MiB'), median(f.meshdCpuPercent, 0, '%')]);
+    rows.push(['  send (POST until 202)', '', medianOnly(f.sendP50), medianOnly(f.sendP95), medianOnly(f.sendP99), '', '']);
+    rows.push(['  send until copy visible (via adapter)', '', medianOnly(f.visibleP50), medianOnly(f.visibleP95), medianOnly(f.visibleP99), '', '']);
+    rows.push(['  full round trip (copy acked)', '', medianOnly(f.roundTripP50), medianOnly(f.roundTripP95), medianOnly(f.roundTripP99), '', '']);
+  }
   const large = results.large?.medians;
   if (large) {
     const size = `${(settings.large.payloadBytes / 1024 ** 3).toFixed(settings.large.payloadBytes % 1024 ** 3 ? 2 : 0)} GiB`;
@@ -109,9 +150,21 @@ function summary(results: Results, settings: BenchSettings): string {
     rows.push(['  upload', median(large.uploadMiBps, 0, 'MiB/s'), '', '', '', median(large.uploadPeakRssMiB, 0, 'MiB'), '']);
     rows.push(['  download (streamed to SHA-256, verified)', median(large.downloadMiBps, 0, 'MiB/s'), '', '', '', '', '']);
   }
-  const harness = [small && `small ${median(small.harnessCpuPercent, 0, '%')}`, large && `large ${median(large.harnessCpuPercent, 0, '%')}`].filter(Boolean).join(', ');
+  const fe = results.fanoutEmbedded?.medians;
+  const fa = results.fanoutAmqp?.medians;
+  const harness = [
+    small && `small ${median(small.harnessCpuPercent, 0, '%')}`,
+    fe && `fanout embedded ${median(fe.harnessCpuPercent, 0, '%')}`,
+    fa && `fanout RabbitMQ ${median(fa.harnessCpuPercent, 0, '%')}`,
+    large && `large ${median(large.harnessCpuPercent, 0, '%')}`,
+  ].filter(Boolean).join(', ');
   // On a small machine the load generator competes with meshd for the same cores; show how much it took.
-  const note = `\nload generator (this process) CPU, % of a core: ${harness}`;
+  let note = `\nload generator (this process) CPU, % of a core: ${harness}`;
+  // The broker shares the cores too, and is not in the meshd column.
+  if (fa) note += `\nRabbitMQ server (local Erlang VM) CPU during fanout (RabbitMQ), % of a core: ${median(fa.rabbitCpuPercent, 0, '%')}`;
+  const polls = [fe && `embedded ${median(fe.listingsPerMessage, 1)}`, fa && `RabbitMQ ${median(fa.listingsPerMessage, 1)}`].filter(Boolean).join(', ');
+  for (const [scenario, reason] of Object.entries(results.skipped ?? {})) note += `\nSKIPPED ${scenario}: ${reason}`;
+  if (polls) note += `\nfanout inbox listings per message (polling load on meshd, pauses 1→${settings.fanout.pollMaxMs} ms): ${polls}`;
   return `median (min–max) of ${runs}, each against a fresh meshd child process\n${renderTable(header, rows)}${note}${contentionNote(results)}`;
 }
 
@@ -125,7 +178,7 @@ function cpuText(m: CpuShare): string {
 
 /** A footnote when any run shared the machine with other busy processes. */
 function contentionNote(results: Results): string {
-  const all: CpuShare[] = [...(results.small?.runs ?? []), ...(results.large?.runs ?? [])];
+  const all: CpuShare[] = [...(results.small?.runs ?? []), ...(results.fanoutEmbedded?.runs ?? []), ...(results.fanoutAmqp?.runs ?? []), ...(results.large?.runs ?? [])];
   const worst = Math.max(0, ...all.map((m) => m.otherCpuPercent));
   if (worst <= OTHER_CPU_WARNING_PERCENT) return '';
   return `\nWARNING: other processes used up to ${worst.toFixed(0)}% of a core during measurement; compare only with quiet runs.`;
@@ -159,8 +212,18 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-// Ctrl-C: exit through process.exit so the 'exit' handlers kill meshd children and delete temp files.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** Longest an interrupted bench waits to delete its RabbitMQ queues before exiting anyway. */
+const INTERRUPT_CLEANUP_MS = 5_000;
+
+// Ctrl-C: exit through process.exit so the 'exit' handlers delete temp files, but first stop meshd
+// and delete the run's RabbitMQ queues, which an 'exit' handler cannot wait for.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllMeshd();
+    const timeout = new Promise<void>((r) => setTimeout(r, INTERRUPT_CLEANUP_MS).unref());
+    void Promise.race([deletePendingTopologies(), timeout]).finally(() => process.exit(130));
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

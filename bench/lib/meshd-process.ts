@@ -35,6 +35,12 @@ export interface MeshdProcessOptions {
   logLevel?: string;
   /** When set, meshd runs with --cpu-prof and writes its profile into this directory on exit. */
   cpuProfDir?: string;
+  /** Routing rules, written as the `routes:` list of a routes file next to the config. */
+  routes?: unknown[];
+  /** `embedded` or an amqp:// URL; unset keeps meshd's default (embedded). */
+  transport?: string;
+  /** meshd's `routing:` block (queuePrefix, prefetch, retryDelaysMs...). */
+  routing?: Record<string, unknown>;
 }
 
 /** Resource use of the meshd process so far, read from /proc (NaN where /proc is missing). */
@@ -69,6 +75,11 @@ process.on('exit', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** SIGKILLs every meshd still running: an interrupted harness must stop them before deleting their RabbitMQ queues. */
+export function killAllMeshd(): void {
+  for (const child of live.keys()) child.kill('SIGKILL');
+}
 
 /** Starts meshd on a free loopback port and resolves once /_ping answers. */
 export async function startMeshdProcess(opts: MeshdProcessOptions): Promise<MeshdProcess> {
@@ -133,8 +144,12 @@ async function writeConfig(root: string, port: number, opts: MeshdProcessOptions
     workflows: 'workflows.yaml',
     strictWorkflows: false,
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.routes ? { routes: 'routes.yaml' } : {}),
+    ...(opts.transport ? { transport: opts.transport } : {}),
+    ...(opts.routing ? { routing: opts.routing } : {}),
   };
   const configFile = join(root, 'meshd.yaml');
+  if (opts.routes) await writeFile(join(root, 'routes.yaml'), YAML.stringify({ routes: opts.routes }));
   await writeFile(join(root, 'mailboxes.yaml'), YAML.stringify({ mailboxes }));
   await writeFile(join(root, 'workflows.yaml'), YAML.stringify({ workflows: opts.workflows }));
   await writeFile(configFile, YAML.stringify(config));

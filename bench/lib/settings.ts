@@ -4,22 +4,37 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { FanoutSettings } from '../scenarios/fanout.js';
 import type { LargeSettings } from '../scenarios/large-file.js';
 import type { SmallSettings } from '../scenarios/small-messages.js';
 import { MIB } from './stats.js';
 
-export type ScenarioName = 'small' | 'large';
+export type ScenarioName = 'small' | 'fanout-embedded' | 'fanout-amqp' | 'large';
+
+/** What --only accepts, and the scenarios each runs; the default runs them all, in this order. */
+const ONLY: Record<string, ScenarioName[]> = {
+  small: ['small'],
+  fanout: ['fanout-embedded', 'fanout-amqp'],
+  'fanout-embedded': ['fanout-embedded'],
+  'fanout-amqp': ['fanout-amqp'],
+  large: ['large'],
+};
+const ALL_SCENARIOS: ScenarioName[] = ['small', 'fanout-embedded', 'fanout-amqp', 'large'];
+
+/** The RabbitMQ the fanout (RabbitMQ) scenario uses unless BENCH_AMQP_URL says otherwise. */
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 export interface BenchSettings {
   scenarios: ScenarioName[];
   runs: number;
   small: SmallSettings;
+  fanout: FanoutSettings;
   large: LargeSettings;
   /** Where to write the results JSON (a directory). */
   resultsDir: string;
 }
 
-export const BENCH_HELP = `Usage: npm run bench [-- --only small|large]
+export const BENCH_HELP = `Usage: npm run bench [-- --only small|fanout|fanout-embedded|fanout-amqp|large]
 
 Runs each scenario BENCH_RUNS times, each against a fresh meshd child process, and prints the
 median (min–max) of every metric; raw numbers go to bench/results/<timestamp>.json.
@@ -31,6 +46,16 @@ Environment (sizes accept KiB/MiB/GiB suffixes):
   BENCH_SMALL_WORKERS=64       concurrent workers (each its own sender and recipient client)
   BENCH_SMALL_PAIRS=16         sender/recipient mailbox pairs the workers share
   BENCH_SMALL_BYTES=1KiB       payload per small message
+  BENCH_FANOUT_COUNT=3000      measured messages per fanout run (send, copy visible, download, ack)
+  BENCH_FANOUT_WARMUP=300      unmeasured fanout messages first
+  BENCH_FANOUT_WORKERS=64      concurrent fanout workers
+  BENCH_FANOUT_PAIRS=16        sender/recipient pairs, one routing rule each
+  BENCH_FANOUT_BYTES=1KiB      payload per fanout message
+  BENCH_FANOUT_POLL_MS=10      longest pause between inbox listings while waiting for a copy
+  BENCH_FANOUT_PREFETCH=       meshd routing.prefetch (default: meshd's, 16)
+  BENCH_AMQP_URL=${DEFAULT_AMQP_URL}
+                               RabbitMQ for fanout-amqp (skipped if unreachable); a random
+                               queue prefix per run, its queues and exchanges deleted after
   BENCH_LARGE_BYTES=2GiB       large payload size
   BENCH_CHUNK_BYTES=95MiB      MESH chunk size for the large payload
   BENCH_MAX_REQUEST_BYTES=     raise meshd's limits.maxRequestBytes (default: meshd's, 100 MiB)
@@ -81,10 +106,10 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, defaultResu
     throw new UsageError((err as Error).message);
   }
   if (values.help) return null;
-  if (values.only !== undefined && values.only !== 'small' && values.only !== 'large') {
-    throw new UsageError(`--only: expected small or large, got ${JSON.stringify(values.only)}`);
+  if (values.only !== undefined && !Object.hasOwn(ONLY, values.only)) {
+    throw new UsageError(`--only: expected one of ${Object.keys(ONLY).join(', ')}, got ${JSON.stringify(values.only)}`);
   }
-  const scenarios: ScenarioName[] = values.only ? [values.only] : ['small', 'large'];
+  const scenarios = values.only ? ONLY[values.only]! : ALL_SCENARIOS;
   const logLevel = env['BENCH_LOG_LEVEL'] || 'warn';
   // Absolute, because meshd writes the profile relative to its own working directory.
   const profile = env['BENCH_CPU_PROF'] ? { cpuProfDir: resolve(env['BENCH_CPU_PROF']) } : {};
@@ -97,6 +122,10 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, defaultResu
   // Each round trip waits on several group commits, so throughput is workers / round-trip latency
   // until meshd's event loop saturates; 32 workers fell short of that on two cores, 64 reach it.
   const workers = envCount(env, 'BENCH_SMALL_WORKERS', 64);
+  const fanoutWorkers = envCount(env, 'BENCH_FANOUT_WORKERS', 64);
+  const amqpUrl = env['BENCH_AMQP_URL'] || DEFAULT_AMQP_URL;
+  if (!/^amqps?:\/\//.test(amqpUrl)) throw new UsageError(`BENCH_AMQP_URL: expected an amqp:// or amqps:// URL, got ${JSON.stringify(amqpUrl)}`);
+  const prefetch = env['BENCH_FANOUT_PREFETCH'] ? { prefetch: envCount(env, 'BENCH_FANOUT_PREFETCH', 16) } : {};
   return {
     scenarios,
     runs: envCount(env, 'BENCH_RUNS', 3),
@@ -107,6 +136,19 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, defaultResu
       // More pairs than workers would leave mailboxes idle; cap so every pair has a worker.
       pairs: Math.min(workers, envCount(env, 'BENCH_SMALL_PAIRS', 16)),
       payloadBytes: envSize(env, 'BENCH_SMALL_BYTES', 1024),
+      logLevel,
+      ...profile,
+    },
+    fanout: {
+      // Fewer than small: each message also waits on the adapter, and the scenario runs twice.
+      count: envCount(env, 'BENCH_FANOUT_COUNT', 3000),
+      warmup: envCount(env, 'BENCH_FANOUT_WARMUP', 300, 0),
+      workers: fanoutWorkers,
+      pairs: Math.min(fanoutWorkers, envCount(env, 'BENCH_FANOUT_PAIRS', 16)),
+      payloadBytes: envSize(env, 'BENCH_FANOUT_BYTES', 1024),
+      pollMaxMs: envCount(env, 'BENCH_FANOUT_POLL_MS', 10),
+      ...prefetch,
+      amqpUrl,
       logLevel,
       ...profile,
     },

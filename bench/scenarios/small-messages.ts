@@ -3,10 +3,11 @@
  * acknowledges) against a fresh meshd, the workload of DESIGN §7's 3,000 msg/s target.
  */
 import { randomBytes } from 'node:crypto';
-import { MeshClient } from '../../mailbox/client/index.js';
+import type { MeshClient } from '../../mailbox/client/index.js';
 import { startCpuMeter } from '../lib/cpu-meter.js';
-import { BENCH_SHARED_KEY, benchPassword, startMeshdProcess, type MeshdProcess } from '../lib/meshd-process.js';
+import { startMeshdProcess } from '../lib/meshd-process.js';
 import { nowMs, summariseLatencies } from '../lib/stats.js';
+import { benchClient, mailboxPairs, runPhase } from '../lib/worker-pool.js';
 
 export interface SmallSettings {
   /** Measured round trips per run. */
@@ -61,15 +62,9 @@ interface Samples {
   extraListings: number;
 }
 
-/** Mailbox IDs of pair i (1-based, zero-padded so they sort). */
-function pairIds(i: number): { sender: string; recipient: string } {
-  const n = String(i).padStart(3, '0');
-  return { sender: `BENCHS${n}`, recipient: `BENCHR${n}` };
-}
-
 /** Runs the small-message scenario once against a fresh meshd. */
 export async function runSmallMessages(settings: SmallSettings): Promise<SmallRunMetrics> {
-  const pairs = Array.from({ length: settings.pairs }, (_, i) => pairIds(i + 1));
+  const pairs = mailboxPairs(settings.pairs);
   const meshd = await startMeshdProcess({
     mailboxIds: pairs.flatMap((p) => [p.sender, p.recipient]),
     workflows: [{ id: WORKFLOW, senders: pairs.map((p) => p.sender), receivers: pairs.map((p) => p.recipient) }],
@@ -78,14 +73,15 @@ export async function runSmallMessages(settings: SmallSettings): Promise<SmallRu
   });
   const workers = Array.from({ length: settings.workers }, (_, i): Worker => {
     const pair = pairs[i % pairs.length]!;
-    return { sender: client(meshd, pair.sender), recipient: client(meshd, pair.recipient), payload: randomBytes(settings.payloadBytes) };
+    return { sender: benchClient(meshd, pair.sender), recipient: benchClient(meshd, pair.recipient), payload: randomBytes(settings.payloadBytes) };
   });
   try {
-    await runPhase(workers, settings.warmup, freshSamples());
+    const warmup = freshSamples();
+    await runPhase(workers, settings.warmup, (w) => oneRoundTrip(w, warmup));
     const samples = freshSamples();
     const cpu = startCpuMeter(meshd);
     const started = nowMs();
-    await runPhase(workers, settings.count, samples);
+    await runPhase(workers, settings.count, (w) => oneRoundTrip(w, samples));
     const elapsedMs = nowMs() - started;
     const cpuShare = cpu();
     closeClients(workers);
@@ -123,36 +119,12 @@ function closeClients(workers: Worker[]): void {
   }
 }
 
-function client(meshd: MeshdProcess, mailboxId: string): MeshClient {
-  return new MeshClient({ baseUrl: meshd.url, mailboxId, password: benchPassword(mailboxId), sharedKey: BENCH_SHARED_KEY, keepAlive: true });
-}
-
 function freshSamples(): Samples {
   return { send: [], visible: [], roundTrip: [], extraListings: 0 };
 }
 
-/** Runs `total` round trips spread over all workers; the first failure stops the others. */
-async function runPhase(workers: Worker[], total: number, samples: Samples): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const loop = async (w: Worker): Promise<void> => {
-    try {
-      while (!failed && next < total) {
-        next += 1;
-        await roundTrip(w, samples);
-      }
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-  const results = await Promise.allSettled(workers.map(loop));
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
-}
-
 /** One message through its whole life, checking the bytes that come back. */
-async function roundTrip(w: Worker, samples: Samples): Promise<void> {
+async function oneRoundTrip(w: Worker, samples: Samples): Promise<void> {
   const t0 = nowMs();
   const id = await w.sender.sendMessage({ to: w.recipient.mailboxId, workflowId: WORKFLOW, body: w.payload, compress: false });
   const t1 = nowMs();

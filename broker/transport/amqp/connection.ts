@@ -137,6 +137,9 @@ export class AmqpConnection {
         const model = await connect(this.options.url, {
           clientProperties: { connection_name: this.options.connectionName },
           timeout: this.options.connectTimeoutMs ?? 10_000,
+          // amqplib leaves Nagle on: each small frame then waits for the peer's 40 ms delayed ACK
+          // (measured: one message's send→visible 44 ms → 7 ms with this set).
+          noDelay: true,
         });
         const lost = this.watch(model);
         this.model = model;
