@@ -26,6 +26,7 @@ export class OutboxPublisher {
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<number> | null = null;
   private readonly inFlight = new Set<Promise<boolean>>();
+  private stopping = false;
 
   constructor(private readonly opts: OutboxPublisherOptions) {
     this.now = opts.now ?? Date.now;
@@ -58,6 +59,9 @@ export class OutboxPublisher {
 
   /** Stops sweeping and waits for publishes in flight. */
   async stop(): Promise<void> {
+    // A sweep during a transport outage would otherwise spend a publish timeout per row before
+    // shutdown could finish; what it leaves stays in the outbox for the next process.
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.sweeping?.catch(() => 0);
@@ -69,7 +73,10 @@ export class OutboxPublisher {
     const due = await this.opts.store.listOutboxDue(now - (this.opts.pendingGraceMs ?? 2_000), now - (this.opts.republishAfterMs ?? 600_000), this.opts.batchSize ?? 500);
     let published = 0;
     for (const row of due) {
+      if (this.stopping) break;
       if (await this.publishOne(row)) published++;
+      // The transport is down: the rest would only fail the same way, one timeout each.
+      else if (!this.opts.transport.isConnected()) break;
     }
     if (due.length > 0) this.opts.logger.info({ due: due.length, published }, 'outbox swept');
     return published;
