@@ -3,8 +3,7 @@
 export type BrokerErrorCode =
   | 'unknown_recipient'
   | 'inactive_recipient'
-  | 'ambiguous_recipient'
-  | 'no_recipient_for_workflow'
+  | 'address_unresolved'
   | 'sender_not_permitted'
   | 'recipient_not_permitted'
   | 'unregistered_workflow'
@@ -24,6 +23,8 @@ export class BrokerError extends Error {
     readonly code: BrokerErrorCode,
     message: string,
     readonly messageId: string | null = null,
+    /** The MESH code to report, where the failure carries its own (EPL-150..154). */
+    readonly meshCode: string | null = null,
   ) {
     super(message);
     this.name = 'BrokerError';
@@ -31,8 +32,8 @@ export class BrokerError extends Error {
 }
 
 /** Builds a BrokerError; the one place broker code creates expected failures. */
-export function brokerError(code: BrokerErrorCode, message: string, messageId: string | null = null): BrokerError {
-  return new BrokerError(code, message, messageId);
+export function brokerError(code: BrokerErrorCode, message: string, messageId: string | null = null, meshCode: string | null = null): BrokerError {
+  return new BrokerError(code, message, messageId, meshCode);
 }
 
 export function isBrokerError(err: unknown): err is BrokerError {

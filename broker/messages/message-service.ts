@@ -9,6 +9,7 @@ import { StoreError, type MessageStore } from '../store/message-store.js';
 import { events } from './events.js';
 import { newMessageId } from './message-id.js';
 import { reportRecord } from './report-record.js';
+import { odsCodeResolver, type AddressResolver } from './address-resolver.js';
 import { resolveRecipient } from './recipient-resolver.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
 import type { Router } from '../routing/router.js';
@@ -43,6 +44,8 @@ export interface MessageServiceOptions {
   inboxExpiryDays: number;
   /** Decides deliver-or-adapter; without one every message is delivered to the inbox. */
   router?: Router | null;
+  /** Tried in order for a `mex-To` that is not a mailbox ID (default: ODS codes). */
+  resolvers?: readonly AddressResolver[];
   /** Publishes outbox rows as soon as they are committed. */
   publisher?: OutboxPublisher | null;
   now?: () => number;
@@ -59,8 +62,8 @@ export class MessageService {
   }
 
   /** Checks recipient and workflow before any byte of the body is read. */
-  resolveRecipient(sender: Mailbox, to: string, workflowId: string): Mailbox {
-    return resolveRecipient(this.opts.directory, sender, to, workflowId, this.opts.strictWorkflows);
+  resolveRecipient(sender: Mailbox, to: string, workflowId: string): Promise<Mailbox> {
+    return resolveRecipient(this.opts.directory, this.opts.resolvers ?? [odsCodeResolver], sender, to, workflowId, this.opts.strictWorkflows);
   }
 
   /**

@@ -1,13 +1,20 @@
 import type { Directory, Mailbox } from '../directory/directory.js';
 import { brokerError } from '../errors.js';
+import type { AddressResolver } from './address-resolver.js';
 
 /**
  * Decides the recipient mailbox of a send, and whether this sender may use this workflow with it.
- * A `mex-To` that is not a mailbox ID is tried as an ODS code against the workflow's receivers,
- * as MESH's endpoint lookup does (EPL-150 several, EPL-151 none).
+ * A `mex-To` that is not a mailbox ID goes to each AddressResolver in turn (ODS code, demographics).
  */
-export function resolveRecipient(directory: Directory, sender: Mailbox, to: string, workflowId: string, strictWorkflows: boolean): Mailbox {
-  const recipient = findRecipient(directory, to, workflowId);
+export async function resolveRecipient(
+  directory: Directory,
+  resolvers: readonly AddressResolver[],
+  sender: Mailbox,
+  to: string,
+  workflowId: string,
+  strictWorkflows: boolean,
+): Promise<Mailbox> {
+  const recipient = await findRecipient(directory, resolvers, sender, to, workflowId);
   if (!recipient.active) throw brokerError('inactive_recipient', `recipient mailbox ${recipient.mailboxId} is not active`);
   const workflow = directory.getWorkflow(workflowId);
   if (workflow) {
@@ -23,13 +30,14 @@ export function resolveRecipient(directory: Directory, sender: Mailbox, to: stri
   return recipient;
 }
 
-function findRecipient(directory: Directory, to: string, workflowId: string): Mailbox {
+async function findRecipient(directory: Directory, resolvers: readonly AddressResolver[], sender: Mailbox, to: string, workflowId: string): Promise<Mailbox> {
   const direct = directory.getMailbox(to);
   if (direct) return direct;
-  const byOds = directory.lookupEndpoint(to, workflowId);
-  if (byOds.length === 1) return byOds[0]!;
-  if (byOds.length > 1) throw brokerError('ambiguous_recipient', `${byOds.length} mailboxes match ODS code ${to} for workflow ${workflowId}`);
-  const odsKnown = directory.listMailboxes().some((m) => m.odsCode.toUpperCase() === to.toUpperCase());
-  if (odsKnown) throw brokerError('no_recipient_for_workflow', `no mailbox with ODS code ${to} receives workflow ${workflowId}`);
+  for (const resolver of resolvers) {
+    const answer = await resolver.resolve(to, { workflowId, sender, directory });
+    if (answer === null) continue;
+    if ('mailbox' in answer) return answer.mailbox;
+    throw brokerError('address_unresolved', answer.description, null, answer.error);
+  }
   throw brokerError('unknown_recipient', `unregistered to address ${to}`);
 }

@@ -71,8 +71,7 @@ export const meshErrors = {
 const fromBrokerTable: Record<BrokerErrorCode, (e: BrokerError) => MeshHttpError> = {
   unknown_recipient: (e) => mesh(417, 'SEND', '12', 'Unregistered to address', e.messageId),
   inactive_recipient: (e) => mesh(417, 'SEND', '14', 'Undelivered message: recipient mailbox is not active', e.messageId),
-  ambiguous_recipient: (e) => mesh(417, 'SEND', 'EPL-150', 'Multiple mailboxes matched', e.messageId),
-  no_recipient_for_workflow: (e) => mesh(417, 'SEND', 'EPL-151', 'No mailbox matched', e.messageId),
+  address_unresolved: (e) => mesh(417, 'SEND', e.meshCode ?? 'EPL-151', e.meshCode === 'EPL-150' ? 'Multiple mailboxes matched' : e.meshCode === 'EPL-151' || !e.meshCode ? 'No mailbox matched' : e.message, e.messageId),
   sender_not_permitted: (e) => mesh(417, 'SEND', '17', 'Workflow not registered for sending mailbox', e.messageId),
   recipient_not_permitted: (e) => mesh(417, 'SEND', '17', 'Workflow not registered for receiving mailbox', e.messageId),
   unregistered_workflow: (e) => mesh(417, 'SEND', '17', 'Workflow ID is not registered', e.messageId),

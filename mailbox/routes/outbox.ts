@@ -10,7 +10,7 @@ export function outboxRoutes(app: FastifyInstance, deps: MailboxApiDeps): void {
   app.post('/messageexchange/:mailbox/outbox', { preHandler: requireAuth(deps) }, async (request, reply) => {
     const sender = authedMailbox(request);
     const input = parseSendHeaders(request.headers, sender.mailboxId, deps.limits.maxChunks);
-    const recipient = deps.service.resolveRecipient(sender, input.to, input.workflowId);
+    const recipient = await deps.service.resolveRecipient(sender, input.to, input.workflowId);
     declaredLengthWithinLimit(request.headers['content-length'], deps.limits.maxRequestBytes);
     const message = await deps.service.send(sender, recipient, input, request.raw);
     const body = request.meshVersion === 2 ? { message_id: message.messageId } : { messageID: message.messageId };

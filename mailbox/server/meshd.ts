@@ -14,6 +14,7 @@ import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
 import { SqliteMessageStore } from '../../broker/store/sqlite/sqlite-message-store.js';
 import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
+import type { AddressResolver } from '../../broker/messages/address-resolver.js';
 import { AdapterRuntime } from '../../broker/adapters/adapter-runtime.js';
 import { emptyRoutes, loadRoutes } from '../../broker/routing/load-routes.js';
 import { OutboxPublisher } from '../../broker/routing/outbox-publisher.js';
@@ -46,6 +47,8 @@ export interface StartOptions {
   directory?: Directory;
   /** Adapters by name (the composition root passes adapters/index.ts's registry). */
   adapters?: AdapterRegistry;
+  /** Address resolvers for `mex-To` values that are not mailbox IDs, tried in order (default: ODS codes). */
+  resolvers?: readonly AddressResolver[];
   /** Use this transport instead of building one from config.routing.transport (tests). */
   transport?: Transport;
   env?: NodeJS.ProcessEnv;
@@ -116,6 +119,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     inboxExpiryDays: config.inboxExpiryDays,
     router,
     publisher,
+    ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
     now,
   });
   const authenticator = new Authenticator({ directory, store, sharedKey: config.auth.sharedKey, maxClockSkewMinutes: config.auth.maxClockSkewMinutes, now });

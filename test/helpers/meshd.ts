@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { Test } from 'tap';
 import type { MeshdConfig, RoutingConfig } from '../../broker/config/config.js';
 import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
+import type { AddressResolver } from '../../broker/messages/address-resolver.js';
 import type { Transport } from '../../broker/transport/transport.js';
 import { builtInAdapters } from '../../adapters/index.js';
 import { Directory, type Mailbox, type Workflow } from '../../broker/directory/directory.js';
@@ -43,6 +44,7 @@ export interface TestMeshdOptions {
   /** Routing settings over the test defaults (embedded transport, 50/100 ms retries). */
   routing?: Partial<RoutingConfig>;
   adapters?: AdapterRegistry;
+  resolvers?: readonly AddressResolver[];
   transport?: Transport;
   /** Reuse this data dir (a restart); it is then not removed at teardown. */
   dataDir?: string;
@@ -94,6 +96,7 @@ export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Prom
     adapters: opts.adapters ?? builtInAdapters(),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(opts.transport ? { transport: opts.transport } : {}),
+    ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   t.teardown(async () => {
