@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Directory } from '../directory/directory.js';
 import type { MessageRecord } from '../message/model.js';
 import type { ObjectStore } from '../objects/object-store.js';
+import type { LifecycleEvents } from '../routing/lifecycle-events.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
 import type { Router } from '../routing/router.js';
 import type { MessageStore, OutputWrite } from '../store/message-store.js';
@@ -27,6 +28,8 @@ export interface AdapterRuntimeOptions {
   inboxExpiryDays: number;
   /** Most adapter hops from the original message before it is parked as a routing loop. */
   maxHops?: number;
+  /** The lifecycle stream (mesh.events). */
+  events?: LifecycleEvents | null;
   /** Most outputs one message may produce. */
   maxOutputs?: number;
   now?: () => number;
@@ -121,6 +124,10 @@ export class AdapterRuntime {
       throw err;
     }
     this.opts.publisher.publishNow(outputs.flatMap((o) => (o.outbox ? [o.outbox] : [])));
+    for (const o of outputs) {
+      if (o.message.status !== 'accepted') continue;
+      this.opts.events?.emit(o.message.messageType === 'REPORT' ? 'reported' : 'delivered', o.message, o.message.recipient);
+    }
     log.info({ emitted: emits.length, reports: reports.length }, 'adapter processed message');
   }
 
@@ -136,6 +143,7 @@ export class AdapterRuntime {
   private async park(delivery: Delivery, err: Error): Promise<void> {
     const { envelope } = delivery;
     await this.opts.store.parkRouted(envelope.messageId, envelope.adapter, err.message, delivery.attempt, this.now());
+    this.opts.events?.emit('parked', envelope, envelope.sender);
     this.opts.logger.error({ messageId: envelope.messageId, mailbox: envelope.sender, adapter: envelope.adapter, attempts: delivery.attempt, reason: err.message }, 'message parked');
   }
 }

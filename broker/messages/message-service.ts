@@ -13,6 +13,7 @@ import { odsCodeResolver, type AddressResolver } from './address-resolver.js';
 import { resolveRecipient } from './recipient-resolver.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
 import type { Router } from '../routing/router.js';
+import type { LifecycleEvents } from '../routing/lifecycle-events.js';
 
 /** What a sender states about a new message (validated headers). */
 export type NewMessage = { to: string; totalChunks: number } & Pick<
@@ -44,6 +45,8 @@ export interface MessageServiceOptions {
   inboxExpiryDays: number;
   /** Decides deliver-or-adapter; without one every message is delivered to the inbox. */
   router?: Router | null;
+  /** The lifecycle stream (mesh.events). */
+  events?: LifecycleEvents | null;
   /** Tried in order for a `mex-To` that is not a mailbox ID (default: ODS codes). */
   resolvers?: readonly AddressResolver[];
   /** Publishes outbox rows as soon as they are committed. */
@@ -115,6 +118,7 @@ export class MessageService {
       throw err;
     }
     if (outbox) this.opts.publisher?.publishNow([outbox]);
+    if (record.status !== 'uploading') this.announceAccepted(record);
     this.opts.logger.info({ messageId, mailbox: sender.mailboxId, to: recipient.mailboxId, workflowId: input.workflowId, size: stored.size, status: record.status }, 'message received');
     return record;
   }
@@ -151,6 +155,7 @@ export class MessageService {
     }
     if (result.replacedObjectKey) await this.deleteObject(result.replacedObjectKey);
     if (outbox && result.message.status === 'routed') this.opts.publisher?.publishNow([outbox]);
+    if (result.message.status !== 'uploading') this.announceAccepted(result.message);
     this.opts.logger.info({ messageId, mailbox: sender.mailboxId, chunk: chunkNo, of: totalChunks, size: stored.size, status: result.message.status }, 'chunk received');
     return result.message;
   }
@@ -188,7 +193,10 @@ export class MessageService {
     if (message.recipient !== mailbox.mailboxId) throw brokerError('not_recipient', `message ${messageId} is not addressed to ${mailbox.mailboxId}`, messageId);
     if (message.status !== 'accepted') return message;
     const updated = await this.opts.store.transition(messageId, ['accepted'], 'acknowledged', events.acknowledged());
-    if (updated) this.opts.logger.info({ messageId, mailbox: mailbox.mailboxId }, 'message acknowledged');
+    if (updated) {
+      this.opts.logger.info({ messageId, mailbox: mailbox.mailboxId }, 'message acknowledged');
+      this.opts.events?.emit('acknowledged', updated, mailbox.mailboxId);
+    }
     return updated ?? ((await this.opts.store.getMessage(messageId)) as MessageRecord);
   }
 
@@ -231,6 +239,12 @@ export class MessageService {
     const chunk = await this.opts.store.getChunk(message.messageId, chunkNo);
     if (!chunk) throw brokerError('chunk_not_found', `message ${message.messageId} has no chunk ${chunkNo}`, message.messageId);
     return chunk;
+  }
+
+  /** accepted (from the sender), and delivered too when it went straight to the inbox. */
+  private announceAccepted(message: MessageRecord): void {
+    this.opts.events?.emit('accepted', message, message.sender);
+    if (message.status === 'accepted') this.opts.events?.emit('delivered', message, message.recipient);
   }
 
   private outboxFor(messageId: string, workflowId: string, sender: string, recipient: string) {

@@ -17,6 +17,7 @@ import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
 import type { AddressResolver } from '../../broker/messages/address-resolver.js';
 import { AdapterRuntime } from '../../broker/adapters/adapter-runtime.js';
 import { emptyRoutes, loadRoutes } from '../../broker/routing/load-routes.js';
+import { LifecycleEvents } from '../../broker/routing/lifecycle-events.js';
 import { OutboxPublisher } from '../../broker/routing/outbox-publisher.js';
 import { Router } from '../../broker/routing/router.js';
 import type { Routes } from '../../broker/routing/routes.js';
@@ -86,6 +87,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     sweepIntervalMs: config.routing.sweepIntervalMs,
     republishAfterMs: config.routing.republishAfterMs,
   });
+  const lifecycle = new LifecycleEvents(transport, logger, now);
   const runtime = config.roles.workers
     ? new AdapterRuntime({
         store,
@@ -101,6 +103,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
         inlineChunkBytes: config.limits.inlineChunkBytes,
         maxRequestBytes: config.limits.maxRequestBytes,
         inboxExpiryDays: config.inboxExpiryDays,
+        events: lifecycle,
         now,
       })
     : null;
@@ -119,6 +122,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     inboxExpiryDays: config.inboxExpiryDays,
     router,
     publisher,
+    events: lifecycle,
     ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
     now,
   });
