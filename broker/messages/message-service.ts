@@ -8,7 +8,7 @@ import { ingestPayload, openPayload, type StoredChunk } from '../payloads/payloa
 import { StoreError, type MessageStore } from '../store/message-store.js';
 import { events } from './events.js';
 import { newMessageId } from './message-id.js';
-import { reportRecord } from './report-record.js';
+import { reportRecord, type ReportFields } from './report-record.js';
 import { odsCodeResolver, type AddressResolver } from './address-resolver.js';
 import { resolveRecipient } from './recipient-resolver.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
@@ -22,17 +22,7 @@ export type NewMessage = { to: string; totalChunks: number } & Pick<
 >;
 
 /** A REPORT to create: who gets it, what it says, which message it is about. */
-export interface ReportInput {
-  recipient: Mailbox;
-  workflowId: string;
-  code: string;
-  event: string;
-  description: string;
-  subject: string | null;
-  localId: string | null;
-  fileName: string | null;
-  linkedMessageId: string | null;
-}
+export type ReportInput = Omit<ReportFields, 'messageId' | 'recipient'> & { recipient: Mailbox };
 
 export interface MessageServiceOptions {
   store: MessageStore;
