@@ -15,6 +15,7 @@ import { spreadAll, type Spread } from './lib/stats.js';
 import { median, medianOnly, renderTable } from './lib/table.js';
 import { runFanout, type FanoutRunMetrics, type FanoutTransport } from './scenarios/fanout.js';
 import { runLargeFile, writePayloadFile, type LargeRunMetrics } from './scenarios/large-file.js';
+import { runFixedRate, type RateRunMetrics } from './scenarios/fixed-rate.js';
 import { runSmallMessages, type SmallRunMetrics } from './scenarios/small-messages.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,6 +32,7 @@ interface Results {
   machine: Record<string, unknown>;
   commit: string | null;
   small?: ScenarioResult<SmallRunMetrics>;
+  rate?: ScenarioResult<RateRunMetrics>;
   fanoutEmbedded?: ScenarioResult<FanoutRunMetrics>;
   fanoutAmqp?: ScenarioResult<FanoutRunMetrics>;
   large?: ScenarioResult<LargeRunMetrics>;
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   log(`mesh-broker bench: ${settings.scenarios.join(' + ')}, ${settings.runs} run(s) each, ${os.cpus().length} CPU(s), node ${process.version}`);
 
   if (settings.scenarios.includes('small')) results.small = await benchSmall(settings);
+  if (settings.scenarios.includes('rate')) results.rate = await benchRate(settings);
   if (settings.scenarios.includes('fanout-embedded')) results.fanoutEmbedded = await benchFanout(settings, 'embedded');
   if (settings.scenarios.includes('fanout-amqp')) {
     const reason = await probeRabbitMq(settings.fanout.amqpUrl);
@@ -79,6 +82,18 @@ async function benchSmall(settings: BenchSettings): Promise<ScenarioResult<Small
     log(`small ${r}/${settings.runs}: ${s.count} × ${s.payloadBytes} B round trips, ${s.workers} workers over ${s.pairs} mailbox pairs...`);
     const m = await runSmallMessages(s);
     log(`  ${m.messagesPerSecond.toFixed(0)} msg/s, send p99 ${m.sendP99.toFixed(1)} ms, round trip p99 ${m.roundTripP99.toFixed(1)} ms, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${cpuText(m)}`);
+    runs.push(m);
+  }
+  return { settings: s, runs, medians: spreadAll(runs) };
+}
+
+async function benchRate(settings: BenchSettings): Promise<ScenarioResult<RateRunMetrics>> {
+  const s = settings.rate;
+  const runs: RateRunMetrics[] = [];
+  for (let r = 1; r <= settings.runs; r += 1) {
+    log(`rate ${r}/${settings.runs}: ${s.payloadBytes} B open loop at ${s.rate} msg/s for ${s.seconds} s (after ${s.warmupSeconds} s warm-up) over ${s.pairs} pairs...`);
+    const m = await runFixedRate(s);
+    log(`  achieved ${m.achievedRate.toFixed(0)} msg/s, send p99 ${m.sendP99.toFixed(1)} ms, visible p50/p99 ${m.visibleP50.toFixed(1)}/${m.visibleP99.toFixed(1)} ms, start lag p99 ${m.startLagP99.toFixed(1)} ms, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${cpuText(m)}`);
     runs.push(m);
   }
   return { settings: s, runs, medians: spreadAll(runs) };
@@ -134,6 +149,12 @@ function summary(results: Results, settings: BenchSettings): string {
     rows.push(['  send until visible in inbox', '', medianOnly(small.visibleP50), medianOnly(small.visibleP95), medianOnly(small.visibleP99), '', '']);
     rows.push(['  full round trip', '', medianOnly(small.roundTripP50), medianOnly(small.roundTripP95), medianOnly(small.roundTripP99), '', '']);
   }
+  const rate = results.rate?.medians;
+  if (rate) {
+    rows.push([`1 KB at ${settings.rate.rate} msg/s fixed rate (embedded)`, median(rate.achievedRate, 0, 'msg/s'), '', '', '', median(rate.peakRssMiB, 0, 'MiB'), median(rate.meshdCpuPercent, 0, '%')]);
+    rows.push(['  send (scheduled start until 202)', '', medianOnly(rate.sendP50), medianOnly(rate.sendP95), medianOnly(rate.sendP99), '', '']);
+    rows.push(['  scheduled start until visible in inbox', '', medianOnly(rate.visibleP50), medianOnly(rate.visibleP95), medianOnly(rate.visibleP99), '', '']);
+  }
   for (const [label, result] of [['embedded', results.fanoutEmbedded], ['RabbitMQ', results.fanoutAmqp]] as const) {
     const f = result?.medians;
     if (!f) continue;
@@ -154,6 +175,7 @@ function summary(results: Results, settings: BenchSettings): string {
   const fa = results.fanoutAmqp?.medians;
   const harness = [
     small && `small ${median(small.harnessCpuPercent, 0, '%')}`,
+    rate && `rate ${median(rate.harnessCpuPercent, 0, '%')}`,
     fe && `fanout embedded ${median(fe.harnessCpuPercent, 0, '%')}`,
     fa && `fanout RabbitMQ ${median(fa.harnessCpuPercent, 0, '%')}`,
     large && `large ${median(large.harnessCpuPercent, 0, '%')}`,
@@ -164,6 +186,8 @@ function summary(results: Results, settings: BenchSettings): string {
   if (fa) note += `\nRabbitMQ server (local Erlang VM) CPU during fanout (RabbitMQ), % of a core: ${median(fa.rabbitCpuPercent, 0, '%')}`;
   const polls = [fe && `embedded ${median(fe.listingsPerMessage, 1)}`, fa && `RabbitMQ ${median(fa.listingsPerMessage, 1)}`].filter(Boolean).join(', ');
   for (const [scenario, reason] of Object.entries(results.skipped ?? {})) note += `\nSKIPPED ${scenario}: ${reason}`;
+  // Open loop: latencies run from each send's scheduled start, so harness lag and polling are inside them.
+  if (rate) note += `\nfixed rate: open loop, latencies from scheduled start; harness start lag p99 ${median(rate.startLagP99, 1, 'ms')}, inbox polled every ${settings.rate.pollMs} ms (${median(rate.listingsPerMessage, 1)} listings/msg)`;
   if (polls) note += `\nfanout inbox listings per message (polling load on meshd, pauses 1→${settings.fanout.pollMaxMs} ms): ${polls}`;
   return `median (min–max) of ${runs}, each against a fresh meshd child process\n${renderTable(header, rows)}${note}${contentionNote(results)}`;
 }
@@ -178,7 +202,7 @@ function cpuText(m: CpuShare): string {
 
 /** A footnote when any run shared the machine with other busy processes. */
 function contentionNote(results: Results): string {
-  const all: CpuShare[] = [...(results.small?.runs ?? []), ...(results.fanoutEmbedded?.runs ?? []), ...(results.fanoutAmqp?.runs ?? []), ...(results.large?.runs ?? [])];
+  const all: CpuShare[] = [...(results.small?.runs ?? []), ...(results.rate?.runs ?? []), ...(results.fanoutEmbedded?.runs ?? []), ...(results.fanoutAmqp?.runs ?? []), ...(results.large?.runs ?? [])];
   const worst = Math.max(0, ...all.map((m) => m.otherCpuPercent));
   if (worst <= OTHER_CPU_WARNING_PERCENT) return '';
   return `\nWARNING: other processes used up to ${worst.toFixed(0)}% of a core during measurement; compare only with quiet runs.`;

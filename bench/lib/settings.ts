@@ -6,20 +6,22 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FanoutSettings } from '../scenarios/fanout.js';
 import type { LargeSettings } from '../scenarios/large-file.js';
+import type { RateSettings } from '../scenarios/fixed-rate.js';
 import type { SmallSettings } from '../scenarios/small-messages.js';
 import { MIB } from './stats.js';
 
-export type ScenarioName = 'small' | 'fanout-embedded' | 'fanout-amqp' | 'large';
+export type ScenarioName = 'small' | 'rate' | 'fanout-embedded' | 'fanout-amqp' | 'large';
 
 /** What --only accepts, and the scenarios each runs; the default runs them all, in this order. */
 const ONLY: Record<string, ScenarioName[]> = {
   small: ['small'],
+  rate: ['rate'],
   fanout: ['fanout-embedded', 'fanout-amqp'],
   'fanout-embedded': ['fanout-embedded'],
   'fanout-amqp': ['fanout-amqp'],
   large: ['large'],
 };
-const ALL_SCENARIOS: ScenarioName[] = ['small', 'fanout-embedded', 'fanout-amqp', 'large'];
+const ALL_SCENARIOS: ScenarioName[] = ['small', 'rate', 'fanout-embedded', 'fanout-amqp', 'large'];
 
 /** The RabbitMQ the fanout (RabbitMQ) scenario uses unless BENCH_AMQP_URL says otherwise. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -28,13 +30,14 @@ export interface BenchSettings {
   scenarios: ScenarioName[];
   runs: number;
   small: SmallSettings;
+  rate: RateSettings;
   fanout: FanoutSettings;
   large: LargeSettings;
   /** Where to write the results JSON (a directory). */
   resultsDir: string;
 }
 
-export const BENCH_HELP = `Usage: npm run bench [-- --only small|fanout|fanout-embedded|fanout-amqp|large]
+export const BENCH_HELP = `Usage: npm run bench [-- --only small|rate|fanout|fanout-embedded|fanout-amqp|large]
 
 Runs each scenario BENCH_RUNS times, each against a fresh meshd child process, and prints the
 median (min–max) of every metric; raw numbers go to bench/results/<timestamp>.json.
@@ -46,6 +49,9 @@ Environment (sizes accept KiB/MiB/GiB suffixes):
   BENCH_SMALL_WORKERS=64       concurrent workers (each its own sender and recipient client)
   BENCH_SMALL_PAIRS=16         sender/recipient mailbox pairs the workers share
   BENCH_SMALL_BYTES=1KiB       payload per small message
+  BENCH_RATE=500               open-loop sends per second in the fixed-rate scenario (16 pairs)
+  BENCH_RATE_SECONDS=10        measured seconds at that rate, after 2 s unmeasured at the same rate
+  BENCH_RATE_POLL_MS=3         pause between each receiver's inbox listings
   BENCH_FANOUT_COUNT=3000      measured messages per fanout run (send, copy visible, download, ack)
   BENCH_FANOUT_WARMUP=300      unmeasured fanout messages first
   BENCH_FANOUT_WORKERS=64      concurrent fanout workers
@@ -136,6 +142,17 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, defaultResu
       // More pairs than workers would leave mailboxes idle; cap so every pair has a worker.
       pairs: Math.min(workers, envCount(env, 'BENCH_SMALL_PAIRS', 16)),
       payloadBytes: envSize(env, 'BENCH_SMALL_BYTES', 1024),
+      logLevel,
+      ...profile,
+    },
+    rate: {
+      rate: envCount(env, 'BENCH_RATE', 500),
+      seconds: envCount(env, 'BENCH_RATE_SECONDS', 10),
+      warmupSeconds: 2,
+      pairs: envCount(env, 'BENCH_SMALL_PAIRS', 16),
+      // DESIGN §7's latency target is stated for 1 KB messages, whatever BENCH_SMALL_BYTES says.
+      payloadBytes: 1024,
+      pollMs: envCount(env, 'BENCH_RATE_POLL_MS', 3),
       logLevel,
       ...profile,
     },
