@@ -1,13 +1,13 @@
 /**
  * Connection settings for the `mesh` CLI: flags override `MESH_*` environment
  * variables, TLS material is read from files, and the result is a MeshClient.
- * Kept apart from the commands so a later profile file can slot in between
- * environment and flags without touching them.
+ * Precedence: flags, then environment, then the named profile (profiles.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { MeshClient } from '../index.js';
 import type { MeshClientOptions, MeshTlsOptions } from '../types.js';
 import { UsageError, optFlag, optString, type OptionTable, type OptionValues } from './args.js';
+import { loadProfile, type Profile } from './profiles.js';
 
 /** The flags every command that talks to MESH accepts. */
 export const CONNECTION_OPTIONS: OptionTable = {
@@ -19,6 +19,7 @@ export const CONNECTION_OPTIONS: OptionTable = {
   'tls-key': { type: 'string', value: 'FILE', help: 'client private key, PEM (MESH_TLS_KEY)' },
   'tls-ca': { type: 'string', value: 'FILE', help: 'CA bundle to trust instead of the system roots, PEM (MESH_TLS_CA)' },
   insecure: { type: 'boolean', help: 'do not verify the server certificate (local test servers only)' },
+  profile: { type: 'string', value: 'NAME', help: 'settings from a named profile in $MESH_PROFILES or ~/.mesh-client/profiles.yaml (MESH_PROFILE)' },
 };
 
 /** Where each setting comes from in the environment. */
@@ -46,30 +47,44 @@ export interface ConnectionSettings {
   insecure: boolean;
 }
 
-function setting(values: OptionValues, env: NodeJS.ProcessEnv, name: SettingName): string | undefined {
+/** Where each setting sits in a profile. */
+const PROFILE_KEYS: Record<SettingName, keyof Profile> = {
+  url: 'url',
+  mailbox: 'mailbox',
+  password: 'password',
+  'shared-key': 'sharedKey',
+  'tls-cert': 'tlsCert',
+  'tls-key': 'tlsKey',
+  'tls-ca': 'tlsCa',
+};
+
+function setting(values: OptionValues, env: NodeJS.ProcessEnv, profile: Profile, name: SettingName): string | undefined {
   const fromFlag = optString(values, name);
   if (fromFlag !== undefined) return fromFlag;
   const fromEnv = env[ENV_NAMES[name]];
   // An exported-but-empty variable is almost always a shell accident, so treat it as unset.
-  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return profile[PROFILE_KEYS[name]];
 }
 
-function required(values: OptionValues, env: NodeJS.ProcessEnv, name: SettingName): string {
-  const value = setting(values, env, name);
-  if (value === undefined || value === '') throw new UsageError(`missing --${name} (or ${ENV_NAMES[name]})`);
+function required(values: OptionValues, env: NodeJS.ProcessEnv, profile: Profile, name: SettingName): string {
+  const value = setting(values, env, profile, name);
+  if (value === undefined || value === '') throw new UsageError(`missing --${name} (or ${ENV_NAMES[name]}, or a --profile giving it)`);
   return value;
 }
 
-/** Merges flags over the environment; a missing required setting is a usage error. */
+/** Merges flags over the environment over a profile; a missing required setting is a usage error. */
 export function resolveConnection(values: OptionValues, env: NodeJS.ProcessEnv): ConnectionSettings {
+  const profileName = optString(values, 'profile') ?? (env['MESH_PROFILE'] || undefined);
+  const profile = profileName === undefined ? {} : loadProfile(profileName, env);
   const settings: ConnectionSettings = {
-    url: required(values, env, 'url'),
-    mailbox: required(values, env, 'mailbox'),
-    password: required(values, env, 'password'),
-    sharedKey: required(values, env, 'shared-key'),
-    tlsCert: setting(values, env, 'tls-cert'),
-    tlsKey: setting(values, env, 'tls-key'),
-    tlsCa: setting(values, env, 'tls-ca'),
+    url: required(values, env, profile, 'url'),
+    mailbox: required(values, env, profile, 'mailbox'),
+    password: required(values, env, profile, 'password'),
+    sharedKey: required(values, env, profile, 'shared-key'),
+    tlsCert: setting(values, env, profile, 'tls-cert'),
+    tlsKey: setting(values, env, profile, 'tls-key'),
+    tlsCa: setting(values, env, profile, 'tls-ca'),
     insecure: optFlag(values, 'insecure'),
   };
   let url: URL;
