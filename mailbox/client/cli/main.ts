@@ -10,8 +10,10 @@ import { writeOut, type CliCommand, type CliIo, type CommandContext } from './co
 import { CONNECTION_OPTIONS, openClient, resolveConnection } from './connection.js';
 import { EXIT, ReportedFailure, errorLine, exitCodeFor } from './exit-codes.js';
 import { countCommand, handshakeCommand, lookupCommand, trackCommand } from './info.js';
+import { watchCommand } from './watch.js';
 import { ackCommand, downloadCommand, inboxCommand } from './receive.js';
 import { sendCommand } from './send.js';
+import { soakCommand } from './soak.js';
 
 /** Every command, in the order `mesh --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -23,6 +25,8 @@ export const COMMANDS: readonly CliCommand[] = [
   trackCommand,
   lookupCommand,
   countCommand,
+  watchCommand,
+  soakCommand,
 ];
 
 const HELP_OPTION: OptionTable = { help: { type: 'boolean', short: 'h', help: 'show this help' } };
