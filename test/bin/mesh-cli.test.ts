@@ -117,7 +117,7 @@ t.test('help, and usage errors exit 2 with one line', async (t) => {
   fails(t, await mesh(['download']), 2, /missing argument.*mesh download ID/, 'missing ID');
   fails(t, await mesh(['send', 'x.bin', '--workflow', 'WF']), 2, /missing --to/, 'missing --to');
   fails(t, await mesh(['send', 'x.bin', '--to']), 2, /option --to needs a value/, 'flag without value');
-  fails(t, await mesh(['inbox'], { env: { MESH_MAILBOX: 'MB1' } }), 2, /missing --url \(or MESH_URL\)/, 'missing settings');
+  fails(t, await mesh(['inbox'], { env: { MESH_MAILBOX: 'MB1' } }), 2, /missing --url \(or MESH_URL, or a --profile giving it\)/, 'missing settings');
 });
 
 t.test('handshake: credentials from env, flags override env, wrong password exits 3', async (t) => {
