@@ -10,6 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MeshApiError, MeshError, parseChunkRange, totalChunksFrom, type ChunkResponse, type MeshClient } from '../index.js';
 import { optFlag, optString } from './args.js';
+import { createProgress } from './progress.js';
 import { isDownloadState, readState, removeState, testChunkDelay, writeState, type DownloadState } from './resume-state.js';
 import { EXIT, ReportedFailure, errorLine, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { JSON_OPTION, flushed, writeJson, writeOut, type CliCommand, type CommandContext } from './command.js';
@@ -115,12 +116,16 @@ async function downloadResumably(ctx: CommandContext, client: MeshClient, messag
     await writeOut(ctx.io.stderr, `mesh: resuming download of ${messageId} ${where}\n`);
   }
 
+  const progress = createProgress(ctx.io.stderr, optFlag(ctx.values, 'quiet'), { label: `download ${messageId}`, totalChunks: state.totalChunks });
+  progress.add(state.bytes);
+  for (let n = 0; n < state.completeChunks; n++) progress.chunkDone();
   try {
     for (let n = state.completeChunks + 1; n <= state.totalChunks; n += 1) {
       const res = next ?? (await fetchChunk(client, messageId, n, state.totalChunks));
       next = undefined;
       // A fresh download starts the part file over; a resumed one appends after the kept chunks.
       const out = createWriteStream(part, { flags: n === 1 ? 'w' : 'a', flush: true });
+      res.body.on('data', (b: Buffer) => progress.add(b.length));
       try {
         await pipeline(res.body, out);
       } catch (err) {
@@ -129,6 +134,7 @@ async function downloadResumably(ctx: CommandContext, client: MeshClient, messag
       }
       state = { ...state, completeChunks: n, bytes: state.bytes + out.bytesWritten };
       await writeState(sidecar, state);
+      progress.chunkDone();
       await testChunkDelay(ctx.io.env);
     }
   } catch (err) {
@@ -142,6 +148,7 @@ async function downloadResumably(ctx: CommandContext, client: MeshClient, messag
     await writeOut(ctx.io.stderr, `${errorLine(err).trimEnd()} (progress saved: run the same command again to resume)\n`);
     throw new ReportedFailure(exitCodeFor(err), err instanceof Error ? err.message : String(err));
   }
+  progress.finish();
   await rename(part, target);
   await removeState(sidecar);
 }
@@ -177,6 +184,7 @@ export const downloadCommand: CliCommand = {
   options: {
     output: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE instead of standard output' },
     ack: { type: 'boolean', help: 'acknowledge the message once it is fully written' },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (it only shows on a terminal anyway)' },
   },
   positionals: { min: 1, max: 1 },
   run: runDownload,

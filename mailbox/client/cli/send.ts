@@ -18,6 +18,7 @@ import type { SendMessageOptions } from '../types.js';
 import { optFlag, optString, parseSize, requireString } from './args.js';
 import { JSON_OPTION, writeJson, writeOut, type CliCommand, type CommandContext } from './command.js';
 import { ReportedFailure, errorLine, exitCodeFor } from './exit-codes.js';
+import { createProgress } from './progress.js';
 import { isSendState, readState, removeState, stateDir, stateKey, testChunkDelay, writeState, type SendState } from './resume-state.js';
 
 /** A payload on disk, plus a clean-up for spooled copies. */
@@ -125,11 +126,19 @@ async function sendResumably(
   if (state !== undefined && (state.totalChunks !== totalChunks || state.chunkSize !== chunkSize)) state = undefined;
 
   const resumed = state !== undefined;
+  const progress = createProgress(ctx.io.stderr, optFlag(ctx.values, 'quiet'), { label: `send ${basename(filePath)}`, totalBytes: info.size, totalChunks });
+  const countChunk = (n: number): void => {
+    const r = chunkRange(n, info.size, chunkSize);
+    progress.add(r.end - r.start + 1);
+    progress.chunkDone();
+  };
+  for (const n of state?.sentChunks ?? []) countChunk(n);
   if (state === undefined) {
     const first = chunkRange(1, info.size, chunkSize);
     const messageId = await sendFirstChunk(client, options, filePath, first.end, totalChunks);
     state = { messageId, totalChunks, chunkSize, sentChunks: [1], file: filePath };
     await writeState(stateFile, state);
+    countChunk(1);
     await testChunkDelay(env);
   }
   const { messageId } = state;
@@ -163,8 +172,10 @@ async function sendResumably(
     }
     state.sentChunks.push(n);
     await writeState(stateFile, state);
+    countChunk(n);
     await testChunkDelay(env);
   }
+  progress.finish();
   await removeState(stateFile);
   return messageId;
 }
@@ -225,6 +236,7 @@ export const sendCommand: CliCommand = {
     compress: { type: 'boolean', help: 'gzip each chunk in transit' },
     'chunk-size': { type: 'string', value: 'SIZE', help: 'largest chunk: bytes, or e.g. 20MB, 75MiB (default 75MiB)' },
     'no-resume': { type: 'boolean', help: 'start a new message even if an earlier send of FILE was interrupted' },
+    quiet: { type: 'boolean', short: 'q', help: 'no progress display (it only shows on a terminal anyway)' },
     ...JSON_OPTION,
   },
   positionals: { min: 1, max: 1 },
