@@ -103,6 +103,20 @@ t.test('ledger: a clean run is counted exactly and passes', async (t) => {
   t.equal(report.throughput.acceptedPerSec, 2);
 });
 
+t.test('ledger: a copy made by a routing adapter counts for the message it links to', async (t) => {
+  const ledger = new SoakLedger('run1');
+  ledger.sending(sent(1));
+  ledger.accepted(1, 'ID1', 1050);
+  const copy = receiptFor(sent(1), 'ID1-1');
+  copy.headers['mex-linkedmsgid'] = 'ID1';
+  t.equal(ledger.receive(1, copy), 'ok', 'linked to the accepted message');
+  ledger.sending(sent(2));
+  ledger.accepted(2, 'ID2', 1050);
+  const stray = receiptFor(sent(2), 'IDX-1');
+  stray.headers['mex-linkedmsgid'] = 'IDX';
+  t.not(ledger.receive(2, stray), 'ok', 'linked to some other message: not ok');
+});
+
 t.test('ledger: identifies only this run', async (t) => {
   const ledger = new SoakLedger('run1');
   t.equal(ledger.identify('soak-run1-42'), 42);

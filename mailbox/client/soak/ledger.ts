@@ -156,7 +156,7 @@ export class SoakLedger {
       });
       return 'duplicate';
     }
-    entry.receivedMessageId = receipt.messageId;
+    entry.receivedMessageId = originOf(receipt);
     entry.visibleAt = receipt.listedAt;
     const faults = this.compare(entry, receipt);
     if (faults.length > 0) {
@@ -254,7 +254,7 @@ export class SoakLedger {
       const got = receipt.headers[name];
       if (got !== want) faults.push(`${name} ${JSON.stringify(got ?? null)}, expected ${JSON.stringify(want)}`);
     }
-    if (entry.messageId !== undefined && entry.messageId !== receipt.messageId) {
+    if (entry.messageId !== undefined && entry.messageId !== originOf(receipt)) {
       faults.push(`delivered as ${receipt.messageId} but the send returned ${entry.messageId}`);
     }
     return faults;
@@ -274,4 +274,12 @@ export class SoakLedger {
     if (entry === undefined) throw new Error(`soak ledger: unknown sequence ${seq}`);
     return entry;
   }
+}
+
+/**
+ * The sent message a delivery stands for: itself, or for a copy made by a routing adapter (which
+ * gets an ID of its own), the message named in its mex-LinkedMsgID.
+ */
+function originOf(receipt: Receipt): string {
+  return receipt.headers['mex-linkedmsgid'] ?? receipt.messageId;
 }
