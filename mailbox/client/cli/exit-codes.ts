@@ -8,6 +8,8 @@ import { UsageError } from './args.js';
 /** Process exit codes; stable, since scripts depend on them. */
 export const EXIT = {
   ok: 0,
+  /** A check failed (mesh soak: a message lost, duplicated or corrupted). */
+  checkFailed: 1,
   /** Unknown command or flag, missing argument or setting. */
   usage: 2,
   /** The server refused the credentials (HTTP 401/403). */

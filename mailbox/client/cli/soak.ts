@@ -5,13 +5,13 @@
 import { optFlag, optString, type OptionValues } from './args.js';
 import { JSON_OPTION, writeJson, writeOut, type CliCommand, type CommandContext } from './command.js';
 import { openClient, resolveConnection } from './connection.js';
-import { ReportedFailure, type ExitCode } from './exit-codes.js';
+import { EXIT, ReportedFailure, type ExitCode } from './exit-codes.js';
 import { buildPlan, DEFAULT_SIZES, DEFAULT_WORKFLOWS } from '../soak/plan.js';
 import { formatReport } from '../soak/report.js';
 import { runSoak } from '../soak/run.js';
 
 /** Exit code of a run that found loss, duplication or corruption (distinct from EXIT's failure codes). */
-export const SOAK_FAILED = 1 as ExitCode;
+export const SOAK_FAILED: ExitCode = EXIT.checkFailed;
 
 async function runSoakCommand(ctx: CommandContext): Promise<void> {
   const { values, io } = ctx;
