@@ -75,6 +75,8 @@ export interface MeshdConfig {
   logLevel: string;
   roles: RolesConfig;
   routing: RoutingConfig;
+  /** `sqlite:PATH` or `postgres://...`; null means SQLite at `<dataDir>/meshd.sqlite`. */
+  metadata: string | null;
   /** Bearer token for the operator admin API (parking lot); null disables that API. From MESH_ADMIN_TOKEN. */
   adminToken: string | null;
 }

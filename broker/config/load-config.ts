@@ -57,6 +57,7 @@ export interface MeshdConfigOverrides {
   transport?: string;
   routes?: string;
   queuePrefix?: string;
+  metadata?: string;
 }
 
 export interface LoadMeshdConfigOptions {
@@ -87,6 +88,7 @@ interface MeshdConfigFile {
   transport?: string;
   routes?: string;
   routing?: Partial<Omit<RoutingConfig, 'routesFile' | 'transport'>>;
+  metadata?: string;
 }
 
 /** A value and where it came from, so a later check can blame the right flag, key or variable. */
@@ -195,7 +197,28 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
     roles: roles.value,
     routing,
     adminToken: resolveAdminToken(env('MESH_ADMIN_TOKEN')),
+    metadata: resolveMetadata(
+      first(fromFlag(flags.metadata, '--metadata'), fromEnv('MESH_DATABASE_URL'), fromFile(file.metadata, '/metadata')),
+      cwd,
+      fileDir,
+    ),
   };
+}
+
+/**
+ * The metadata store: `sqlite:PATH` (relative to where it was given) or a postgres:// URL;
+ * unset means SQLite in the data dir. A URL is never echoed: it may carry a password.
+ */
+function resolveMetadata(given: Sourced<string> | undefined, cwd: string, fileDir: string): string | null {
+  if (!given) return null;
+  const v = given.value;
+  if (v.startsWith('sqlite:')) {
+    const path = v.slice('sqlite:'.length);
+    if (!path) throw new ConfigError(given.source, given.path, 'sqlite: needs a file path, e.g. sqlite:data/meshd.sqlite');
+    return `sqlite:${resolve(given.source === COMMAND_LINE || given.source === ENVIRONMENT ? cwd : fileDir, path)}`;
+  }
+  if (/^postgres(ql)?:\/\//.test(v) && URL.canParse(v)) return v;
+  throw new ConfigError(given.source, given.path, 'must be sqlite:PATH or a postgres:// URL (the value is not shown: it may hold a password)');
 }
 
 /**

@@ -12,7 +12,7 @@ import { MessageService } from '../../broker/messages/message-service.js';
 import { FsObjectStore } from '../../broker/objects/fs-object-store.js';
 import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
-import { SqliteMessageStore } from '../../broker/store/sqlite/sqlite-message-store.js';
+import { openMessageStore } from '../../broker/store/open-store.js';
 import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
 import type { AddressResolver } from '../../broker/messages/address-resolver.js';
 import { AdapterRuntime } from '../../broker/adapters/adapter-runtime.js';
@@ -69,7 +69,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
   const router = new Router(await loadRoutesFor(config, adapters));
 
   await mkdir(config.dataDir, { recursive: true });
-  const store = await SqliteMessageStore.open(join(config.dataDir, 'meshd.sqlite'));
+  const store = await openMessageStore(config.metadata, config.dataDir);
   const objects = await FsObjectStore.open(join(config.dataDir, 'objects'));
   const now = opts.now ?? Date.now;
 

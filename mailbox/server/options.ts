@@ -42,6 +42,8 @@ Options:
   --log-level L            ${LOG_LEVELS.join(', ')} (default info; env MESH_LOG_LEVEL)
   --roles LIST             api, workers or api,workers: serve the MESH API, run the adapter
                            workers, or both (default both; apart only with an amqp transport)
+  --metadata M             metadata store: sqlite:PATH or postgres://user@host/db
+                           (default SQLite in --data-dir; env MESH_DATABASE_URL)
   --transport T            embedded (in-process, default) or amqp[s]://user:pass@host:port/vhost
                            (env MESH_AMQP_URL; prefer the environment for a password)
   --routes FILE            routing rules, e.g. conf/routes.yaml (default none: every
@@ -73,6 +75,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   roles: { type: 'string' },
   transport: { type: 'string' },
+  metadata: { type: 'string' },
   routes: { type: 'string' },
   'queue-prefix': { type: 'string' },
   help: { type: 'boolean' },
@@ -126,6 +129,7 @@ export function parseMeshdArgs(argv: string[]): { options: MeshdFlagOptions; hel
   }
   if (values.roles !== undefined) options.roles = parseRoles(values.roles, COMMAND_LINE, '--roles');
   if (values.transport !== undefined) options.transport = values.transport;
+  if (values.metadata !== undefined) options.metadata = values.metadata;
   if (values.routes !== undefined) options.routes = values.routes;
   if (values['queue-prefix'] !== undefined) options.queuePrefix = values['queue-prefix'];
   return { options, help: values.help === true };

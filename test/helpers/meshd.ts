@@ -88,6 +88,7 @@ export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Prom
       ...opts.routing,
     },
     adminToken: null,
+    metadata: null,
     ...opts.config,
   };
   const directory = new Directory(opts.mailboxes ?? DEFAULT_MAILBOXES, opts.workflows ?? []);

@@ -37,6 +37,7 @@ t.test('built-in defaults apply when nothing else is given', async (t) => {
       republishAfterMs: 600000,
     },
     adminToken: null,
+    metadata: null,
   });
 });
 
