@@ -1,69 +1,13 @@
 /** Row shapes, row <-> record mapping, and the SQL that writes rows, for the SQLite message store. */
 
 import type { WorkflowFilter } from '../message-store.js';
+import { MESSAGE_COLUMNS, type ChunkRow, type EventRow, type MessageRowOf } from '../row-shapes.js';
 import type { ChunkRecord, MessageEvent, MessageRecord, MessageStatus, MessageType } from '../../message/model.js';
 
-/** A messages row as better-sqlite3 returns it: booleans are 0/1, timestamps epoch milliseconds. */
-export interface MessageRow {
-  message_id: string;
-  message_type: string;
-  sender: string;
-  recipient: string;
-  workflow_id: string;
-  status: string;
-  total_chunks: number;
-  subject: string | null;
-  local_id: string | null;
-  partner_id: string | null;
-  file_name: string | null;
-  content_type: string | null;
-  mex_content_type: string | null;
-  content_encoding: string | null;
-  checksum: string | null;
-  encrypted: number;
-  compressed: number;
-  file_size: number;
-  linked_message_id: string | null;
-  status_code: string | null;
-  status_event: string | null;
-  status_description: string | null;
-  status_success: number | null;
-  created_at: number;
-  updated_at: number;
-  accepted_at: number | null;
-  acknowledged_at: number | null;
-  expires_at: number | null;
-  inbox_seq: number | null;
-}
-
-export interface ChunkRow {
-  message_id: string;
-  chunk_no: number;
-  size: number;
-  sha256: string;
-  object_key: string | null;
-  inline: Buffer | null;
-  created_at: number;
-}
-
-export interface EventRow {
-  message_id: string;
-  status: string;
-  event: string;
-  code: string | null;
-  description: string | null;
-  linked_message_id: string | null;
-  at: number;
-}
-
-/** Columns of messages, in insert order; the named parameters carry the same names. */
-export const MESSAGE_COLUMNS: readonly (keyof MessageRow)[] = [
-  'message_id', 'message_type', 'sender', 'recipient', 'workflow_id', 'status', 'total_chunks',
-  'subject', 'local_id', 'partner_id', 'file_name', 'content_type', 'mex_content_type',
-  'content_encoding', 'checksum', 'encrypted', 'compressed', 'file_size', 'linked_message_id',
-  'status_code', 'status_event', 'status_description', 'status_success', 'created_at',
-  'updated_at', 'accepted_at', 'acknowledged_at', 'expires_at', 'inbox_seq',
-];
+/** A messages row as better-sqlite3 returns it: booleans are 0/1. */
+export type MessageRow = MessageRowOf<number>;
+export type { ChunkRow, EventRow } from '../row-shapes.js';
+export { MESSAGE_COLUMNS } from '../row-shapes.js';
 
 function bit(value: boolean): number {
   return value ? 1 : 0;
