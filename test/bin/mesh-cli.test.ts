@@ -1,57 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { UsageError, parseSize } from '../../mailbox/client/cli/args.js';
 import type { RunningMeshd } from '../../mailbox/server/meshd.js';
 import { SHARED_KEY, clientFor, sha256, startTestMeshd } from '../helpers/meshd.js';
+import { runMesh, type CliOptions, type CliResult } from '../helpers/mesh-cli.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// tsx when installed; otherwise tap's own ts-node loader, transpile-only so each run starts in under a second.
-// Resolved to a URL here because `--import NAME` resolves against the child's cwd, which tests vary.
-const LOADER = import.meta.resolve(existsSync(join(ROOT, 'node_modules/tsx')) ? 'tsx' : '@tapjs/typescript/import');
-const CHILD_TIMEOUT_MS = 30_000;
-
-interface CliResult {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-  timedOut: boolean;
-}
-
-// The developer's own MESH_* settings must not leak into the child and change what a test means.
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESH_')));
-
-/** Runs `mesh ARGS` as a child process, killed after CHILD_TIMEOUT_MS. */
-function mesh(args: string[], opts: { env?: Record<string, string>; input?: Buffer; cwd?: string } = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', LOADER, join(ROOT, 'bin/mesh.ts'), ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...BASE_ENV, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut });
-    });
-    child.stdin.on('error', () => undefined); // a child that exits early closes its stdin
-    child.stdin.end(opts.input ?? Buffer.alloc(0));
-  });
-}
+/** Runs `mesh ARGS` as a child process (see test/helpers/mesh-cli.ts). */
+const mesh = (args: string[], opts: CliOptions = {}): Promise<CliResult> => runMesh(args, opts);
 
 /** Connection environment for a test mailbox. */
 function envFor(meshd: RunningMeshd, mailboxId: string, password = `pw-${mailboxId}`): Record<string, string> {

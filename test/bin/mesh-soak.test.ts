@@ -1,7 +1,3 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { UsageError } from '../../mailbox/client/cli/args.js';
 import { SoakLedger, soakLocalId, type SentMessage } from '../../mailbox/client/soak/ledger.js';
@@ -10,41 +6,14 @@ import { ErrorCounts } from '../../mailbox/client/soak/errors.js';
 import { buildReport, formatReport } from '../../mailbox/client/soak/report.js';
 import { quantile, summarise } from '../../mailbox/client/soak/stats.js';
 import { SHARED_KEY, clientFor, startTestMeshd } from '../helpers/meshd.js';
+import { runMesh } from '../helpers/mesh-cli.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LOADER = import.meta.resolve(existsSync(join(ROOT, 'node_modules/tsx')) ? 'tsx' : '@tapjs/typescript/import');
 const CHILD_TIMEOUT_MS = 90_000;
-const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESH_')));
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-function mesh(args: string[]): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', LOADER, join(ROOT, 'bin/mesh.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...BASE_ENV, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut });
-    });
-  });
+/** Runs `mesh ARGS` as a child process, with stdout as text. */
+async function mesh(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+  const r = await runMesh(args, { timeoutMs: CHILD_TIMEOUT_MS });
+  return { ...r, stdout: r.stdout.toString('utf8') };
 }
 
 const sent = (seq: number, over: Partial<SentMessage> = {}): SentMessage => ({
