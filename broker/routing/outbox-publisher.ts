@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ClusterJob } from '../jobs/cluster-job.js';
 import type { MessageStore, OutboxEntry } from '../store/message-store.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -13,6 +14,10 @@ export interface OutboxPublisherOptions {
   republishAfterMs?: number;
   /** How often the sweeper looks. */
   sweepIntervalMs?: number;
+  /** This node's identity in the sweep's cluster-wide lease (default: one of its own). */
+  holder?: string;
+  /** How soon another node takes the periodic sweep over if this one dies (default ClusterJob's). */
+  sweepLeaseTtlMs?: number;
   batchSize?: number;
 }
 
@@ -20,16 +25,30 @@ export interface OutboxPublisherOptions {
  * Moves outbox rows to the transport. Each committed message is published at once (fast path);
  * the sweeper re-publishes whatever the fast path missed or the transport lost, so a committed
  * message is always eventually published. Consumers are idempotent, so a duplicate costs nothing.
+ * The outbox is in the shared store, so the periodic sweep runs on one node of the cluster at a
+ * time (a ClusterJob); the fast path and direct sweep() calls run on every node.
  */
 export class OutboxPublisher {
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly sweeper: ClusterJob;
   private sweeping: Promise<number> | null = null;
   private readonly inFlight = new Set<Promise<boolean>>();
   private stopping = false;
 
   constructor(private readonly opts: OutboxPublisherOptions) {
     this.now = opts.now ?? Date.now;
+    this.sweeper = new ClusterJob({
+      name: 'outbox-sweep',
+      intervalMs: opts.sweepIntervalMs ?? 1_000,
+      ...(opts.sweepLeaseTtlMs !== undefined ? { leaseTtlMs: opts.sweepLeaseTtlMs } : {}),
+      ...(opts.holder !== undefined ? { holder: opts.holder } : {}),
+      store: opts.store,
+      logger: opts.logger,
+      now: this.now,
+      run: async () => {
+        await this.sweep();
+      },
+    });
   }
 
   /** Publishes entries just committed; failures are logged and left to the sweeper. */
@@ -48,13 +67,9 @@ export class OutboxPublisher {
     return this.sweeping;
   }
 
-  /** Starts periodic sweeping. */
+  /** Starts periodic sweeping, on whichever node holds the sweep's lease. */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.sweep().catch((err: unknown) => this.opts.logger.error({ err }, 'outbox sweep failed'));
-    }, this.opts.sweepIntervalMs ?? 1_000);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   /** Stops sweeping and waits for publishes in flight. */
@@ -62,8 +77,8 @@ export class OutboxPublisher {
     // A sweep during a transport outage would otherwise spend a publish timeout per row before
     // shutdown could finish; what it leaves stays in the outbox for the next process.
     this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    // Releases the lease once a periodic sweep in progress ends, so another node sweeps at once.
+    await this.sweeper.stop();
     await this.sweeping?.catch(() => 0);
     await Promise.allSettled([...this.inFlight]);
   }

@@ -126,6 +126,15 @@ export interface MessageStore {
   /** Forgets nonces whose replay window has passed. */
   pruneNonces(now: number): Promise<number>;
 
+  /**
+   * Takes or renews the lease on a periodic job, atomically: true if `holder` now holds it until
+   * now + ttlMs, because it was free, had expired (expires_at <= now) or was already `holder`'s.
+   * Times are the callers' clocks, so nodes' clocks must agree to well within a lease's length.
+   */
+  acquireJobLease(job: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives up a job's lease so another node can take it at once; does nothing unless `holder` holds it. */
+  releaseJobLease(job: string, holder: string): Promise<void>;
+
   /** Outbox rows to (re)publish: pending ones created before `pendingBefore`, published ones before `publishedBefore`. */
   listOutboxDue(pendingBefore: number, publishedBefore: number, limit: number): Promise<OutboxRecord[]>;
   /** Records that the transport confirmed an outbox row's envelope. */

@@ -3,6 +3,7 @@ import type { PoolClient, PoolConfig } from 'pg';
 import type { ChunkRecord, EventInput, MessageEvent, MessageRecord, MessageStatus } from '../../message/model.js';
 import { StoreError, type InboxPage, type InboxQuery, type MessageStore, type OutboxEntry } from '../message-store.js';
 import type { OutboxRecord, OutputWrite, ParkedRecord, PutChunkResult, WorkflowFilter } from '../message-store.js';
+import * as leases from './job-leases.js';
 import { applyMigrations } from './migrations.js';
 import * as queries from './queries.js';
 import { ident, inTransaction, typeParsers } from './queries.js';
@@ -15,6 +16,8 @@ export interface PostgresMessageStoreOptions {
   schema?: string;
   /** Most pooled connections (default 10). */
   poolMax?: number;
+  /** Longest wait for a new connection before a request fails as unavailable (default 5 s). */
+  connectTimeoutMs?: number;
   /** Clock for timestamps the store sets itself (default Date.now). */
   now?: () => number;
 }
@@ -39,7 +42,9 @@ export class PostgresMessageStore implements MessageStore {
 
   /** Connects to `url`, creates `opts.schema` if it is missing, and migrates. */
   static async open(url: string, opts: PostgresMessageStoreOptions = {}): Promise<PostgresMessageStore> {
-    const config: PoolConfig = { connectionString: url, max: opts.poolMax ?? 10, types: typeParsers };
+    // A bounded connect wait: with the server unreachable, a request fails in seconds (503, retry)
+    // instead of queueing behind the OS's TCP timeout of minutes.
+    const config: PoolConfig = { connectionString: url, max: opts.poolMax ?? 10, types: typeParsers, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000 };
     if (opts.schema !== undefined) {
       // Every pooled connection starts with the schema as its search_path.
       config.options = `-c search_path=${ident(opts.schema).replaceAll(' ', '\\ ')}`;
@@ -181,6 +186,14 @@ export class PostgresMessageStore implements MessageStore {
 
   pruneNonces(now: number): Promise<number> {
     return queries.pruneNonces(this.pool, now);
+  }
+
+  acquireJobLease(job: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    return leases.acquireJobLease(this.pool, job, holder, now, ttlMs);
+  }
+
+  releaseJobLease(job: string, holder: string): Promise<void> {
+    return leases.releaseJobLease(this.pool, job, holder);
   }
 
   reset(mailboxId?: string): Promise<string[]> {

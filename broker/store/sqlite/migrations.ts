@@ -121,6 +121,19 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'cluster job leases',
+    sql: `
+      -- Which node runs each periodic job, until when. A row outlives a crashed holder only until
+      -- expires_at (epoch ms), so another node takes the job over without anyone cleaning up.
+      CREATE TABLE job_leases (
+        job        TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -12,6 +12,7 @@ import {
   type PutChunkResult,
   type WorkflowFilter,
 } from '../message-store.js';
+import * as leases from './job-leases.js';
 import * as routing from './routing-ops.js';
 import { applyMigrations } from './migrations.js';
 import {
@@ -269,6 +270,14 @@ export class SqliteMessageStore implements MessageStore {
       total += n;
       if (n < slice) return total;
     }
+  }
+
+  acquireJobLease(job: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    return this.batcher.enqueue(() => leases.acquireJobLease((sql) => this.stmt(sql), job, holder, now, ttlMs));
+  }
+
+  releaseJobLease(job: string, holder: string): Promise<void> {
+    return this.batcher.enqueue(() => leases.releaseJobLease((sql) => this.stmt(sql), job, holder));
   }
 
   reset(mailboxId?: string): Promise<string[]> {

@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import type { ChunkRecord, EventInput, MessageRecord, MessageStatus } from '../../../broker/message/model.js';
 import { StoreError } from '../../../broker/store/message-store.js';
 import type { MessageStore, WorkflowFilter } from '../../../broker/store/message-store.js';
+import { registerJobLeaseTests } from './job-lease-contract.js';
 import { registerRoutingTests } from './routing-contract.js';
 
 /**
@@ -112,6 +113,7 @@ export function messageStoreContract(t: Test, makeStore: () => Promise<MessageSt
   registerStateTests(test);
   registerHousekeepingTests(test);
   registerRoutingTests(test);
+  registerJobLeaseTests(test);
 }
 
 type Register = (name: string, fn: (t: Test, store: MessageStore) => Promise<void>) => void;

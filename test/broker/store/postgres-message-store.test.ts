@@ -188,6 +188,32 @@ if (!reachable) {
     await store.close();
   });
 
+  t.test('job leases: two stores (two pools, one schema) racing for one lease, exactly one holder wins', async (t) => {
+    const { store: a, schema } = await openStore(t);
+    const b = await PostgresMessageStore.open(URL, { schema });
+    t.teardown(() => b.close());
+    const c = await clientIn(t, schema);
+    const T0 = 1_700_000_000_000;
+    const TTL = 30_000;
+    // Several rounds, each both a race for a free lease (concurrent INSERTs) and, one TTL later,
+    // for the expired one (concurrent UPDATEs of the same row).
+    for (let round = 0; round < 5; round++) {
+      const job = `race-${round}`;
+      for (const [phase, at] of [['free', T0], ['expired', T0 + TTL]] as const) {
+        const attempts = [a, b].flatMap((store, s) =>
+          Array.from({ length: 20 }, (_, i) => {
+            const holder = `${phase}-store${s}-${i}`;
+            return store.acquireJobLease(job, holder, at, TTL).then((won) => ({ holder, won }));
+          }),
+        );
+        const winners = (await Promise.all(attempts)).filter((r) => r.won);
+        t.equal(winners.length, 1, `round ${round}, ${phase} lease: one winner of 40`);
+        const row = await c.query<{ holder: string; expires_at: string }>('SELECT holder, expires_at FROM job_leases WHERE job = $1', [job]);
+        t.strictSame(row.rows, [{ holder: winners[0]?.holder, expires_at: String(at + TTL) }], "the stored lease is the winner's");
+      }
+    }
+  });
+
   t.test('pruning many expired nonces works in slices and keeps the live ones', async (t) => {
     const { store, schema } = await openStore(t);
     const c = await clientIn(t, schema);
