@@ -77,6 +77,8 @@ export interface MeshdConfig {
   routing: RoutingConfig;
   /** `sqlite:PATH` or `postgres://...`; null means SQLite at `<dataDir>/meshd.sqlite`. */
   metadata: string | null;
+  /** `file:DIR` or `s3://BUCKET?endpoint=...`; null means the filesystem at `<dataDir>/objects`. */
+  objects: string | null;
   /** Bearer token for the operator admin API (parking lot); null disables that API. From MESH_ADMIN_TOKEN. */
   adminToken: string | null;
 }

@@ -20,6 +20,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import YAML from 'yaml';
+import { parseObjectStoreUrl } from '../objects/object-store-url.js';
 import { retryDelayMs } from '../transport/retry-policy.js';
 import type { LimitsConfig, MeshdConfig, RolesConfig, RoutingConfig, TlsConfig } from './config.js';
 import { COMMAND_LINE, ConfigError, ENVIRONMENT, configErrorFromAjv } from './config-error.js';
@@ -58,6 +59,7 @@ export interface MeshdConfigOverrides {
   routes?: string;
   queuePrefix?: string;
   metadata?: string;
+  objects?: string;
 }
 
 export interface LoadMeshdConfigOptions {
@@ -89,6 +91,7 @@ interface MeshdConfigFile {
   routes?: string;
   routing?: Partial<Omit<RoutingConfig, 'routesFile' | 'transport'>>;
   metadata?: string;
+  objects?: string;
 }
 
 /** A value and where it came from, so a later check can blame the right flag, key or variable. */
@@ -202,7 +205,29 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
       cwd,
       fileDir,
     ),
+    objects: resolveObjects(
+      first(fromFlag(flags.objects, '--objects'), fromEnv('MESH_OBJECTS_URL'), fromFile(file.objects, '/objects')),
+      cwd,
+      fileDir,
+    ),
   };
+}
+
+/**
+ * The object store: `file:DIR` (relative to where it was given) or `s3://BUCKET?endpoint=...`;
+ * unset means the filesystem under the data dir. Checked here so a typo fails at start-up, naming
+ * where it was set, rather than on the first upload.
+ */
+function resolveObjects(given: Sourced<string> | undefined, cwd: string, fileDir: string): string | null {
+  if (!given) return null;
+  let parsed;
+  try {
+    parsed = parseObjectStoreUrl(given.value);
+  } catch (err) {
+    throw new ConfigError(given.source, given.path, (err as Error).message);
+  }
+  if (parsed.kind === 'file') return `file:${resolve(given.source === COMMAND_LINE || given.source === ENVIRONMENT ? cwd : fileDir, parsed.dir)}`;
+  return given.value;
 }
 
 /**
@@ -226,13 +251,22 @@ function resolveMetadata(given: Sourced<string> | undefined, cwd: string, fileDi
  * open the store beside a running meshd and must not need its shared key or mailbox files.
  */
 export async function loadDataDir(opts: {
-  argv?: Pick<MeshdConfigOverrides, 'config' | 'dataDir'>;
+  argv?: Pick<MeshdConfigOverrides, 'config' | 'dataDir' | 'metadata'>;
   env: NodeJS.ProcessEnv;
   cwd: string;
-}): Promise<{ configFile: string | null; dataDir: string }> {
+}): Promise<{ configFile: string | null; dataDir: string; metadata: string | null }> {
   const flags = opts.argv ?? {};
   const src = await readConfigSource(flags.config, opts.cwd);
-  return { configFile: src.configFile, dataDir: resolveDataDir(flags, src, opts.env, opts.cwd) };
+  const metadataGiven =
+    flags.metadata !== undefined ? { value: flags.metadata, source: COMMAND_LINE, path: '--metadata' }
+    : opts.env['MESH_DATABASE_URL'] ? { value: opts.env['MESH_DATABASE_URL'], source: ENVIRONMENT, path: 'MESH_DATABASE_URL' }
+    : src.file.metadata !== undefined ? { value: src.file.metadata, source: src.shown, path: '/metadata' }
+    : undefined;
+  return {
+    configFile: src.configFile,
+    dataDir: resolveDataDir(flags, src, opts.env, opts.cwd),
+    metadata: resolveMetadata(metadataGiven, opts.cwd, src.fileDir),
+  };
 }
 
 async function readConfigSource(config: string | undefined, cwd: string): Promise<ConfigSource> {

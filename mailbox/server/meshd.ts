@@ -1,6 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { ConfigError } from '../../broker/config/config-error.js';
@@ -8,8 +7,9 @@ import type { MeshdConfig } from '../../broker/config/config.js';
 import { isLoopback } from '../../broker/config/load-config.js';
 import type { Directory } from '../../broker/directory/directory.js';
 import { loadDirectory } from '../../broker/directory/load-directory.js';
+import { ClusterJob } from '../../broker/jobs/cluster-job.js';
 import { MessageService } from '../../broker/messages/message-service.js';
-import { FsObjectStore } from '../../broker/objects/fs-object-store.js';
+import { openObjectStore } from '../../broker/objects/open-object-store.js';
 import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
 import { openMessageStore } from '../../broker/store/open-store.js';
@@ -70,7 +70,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
 
   await mkdir(config.dataDir, { recursive: true });
   const store = await openMessageStore(config.metadata, config.dataDir);
-  const objects = await FsObjectStore.open(join(config.dataDir, 'objects'));
+  const objects = await openObjectStore(config.objects, config.dataDir);
   const now = opts.now ?? Date.now;
 
   const transport = opts.transport ?? createTransport(config.routing, logger);
@@ -133,13 +133,21 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     { mailboxApi: config.roles.api, operatorAdmin: config.adminToken ? { adminToken: config.adminToken, publisher } : null },
   );
 
-  const pruner = setInterval(() => {
-    store.pruneNonces(now()).catch((err: unknown) => logger.error({ err }, 'nonce pruning failed'));
-  }, NONCE_PRUNE_INTERVAL_MS);
-  pruner.unref();
+  // The nonces are in the shared store: one node prunes them for the whole cluster.
+  const pruner = new ClusterJob({
+    name: 'nonce-prune',
+    intervalMs: NONCE_PRUNE_INTERVAL_MS,
+    store,
+    logger,
+    now,
+    run: async () => {
+      await store.pruneNonces(now());
+    },
+  });
+  pruner.start();
 
   const stopEngine = async (): Promise<void> => {
-    clearInterval(pruner);
+    await pruner.stop();
     await runtime?.stop();
     await publisher.stop();
     await transport.close();

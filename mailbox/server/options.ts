@@ -44,6 +44,10 @@ Options:
                            workers, or both (default both; apart only with an amqp transport)
   --metadata M             metadata store: sqlite:PATH or postgres://user@host/db
                            (default SQLite in --data-dir; env MESH_DATABASE_URL)
+  --objects O              payload store: file:DIR or s3://BUCKET?endpoint=URL&region=R
+                           [&createBucket=true][&forcePathStyle=false][&prefix=P]
+                           (default file: under --data-dir; env MESH_OBJECTS_URL);
+                           S3 credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   --transport T            embedded (in-process, default) or amqp[s]://user:pass@host:port/vhost
                            (env MESH_AMQP_URL; prefer the environment for a password)
   --routes FILE            routing rules, e.g. conf/routes.yaml (default none: every
@@ -76,6 +80,7 @@ const OPTIONS = {
   roles: { type: 'string' },
   transport: { type: 'string' },
   metadata: { type: 'string' },
+  objects: { type: 'string' },
   routes: { type: 'string' },
   'queue-prefix': { type: 'string' },
   help: { type: 'boolean' },
@@ -130,6 +135,7 @@ export function parseMeshdArgs(argv: string[]): { options: MeshdFlagOptions; hel
   if (values.roles !== undefined) options.roles = parseRoles(values.roles, COMMAND_LINE, '--roles');
   if (values.transport !== undefined) options.transport = values.transport;
   if (values.metadata !== undefined) options.metadata = values.metadata;
+  if (values.objects !== undefined) options.objects = values.objects;
   if (values.routes !== undefined) options.routes = values.routes;
   if (values['queue-prefix'] !== undefined) options.queuePrefix = values['queue-prefix'];
   return { options, help: values.help === true };

@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../broker/config/config-error.js';
 import { loadDataDir } from '../../broker/config/load-config.js';
 import type { EventInput } from '../../broker/message/model.js';
-import type { ParkedRecord } from '../../broker/store/message-store.js';
-import { SqliteMessageStore } from '../../broker/store/sqlite/sqlite-message-store.js';
+import type { MessageStore, ParkedRecord } from '../../broker/store/message-store.js';
+import { openMessageStore } from '../../broker/store/open-store.js';
 
 /** Where the command writes, and the process context it would otherwise take from globals. */
 export interface ParkedCommandIo {
@@ -30,7 +30,8 @@ export const PARKED_HELP = `Usage: meshd parked list [--limit N] [--json] [optio
        meshd parked discard ID... [--json] [options]
 
 Works on the parking lot: routed messages whose adapter failed every attempt.
-Opens meshd's database (<data dir>/meshd.sqlite) directly; safe while meshd runs.
+Opens meshd's metadata store directly (<data dir>/meshd.sqlite, or the PostgreSQL
+database of --metadata / MESH_DATABASE_URL); safe while meshd runs.
 
   list      the parked messages, oldest first (--json for every field in full)
   replay    takes each message out of the lot; the running meshd publishes it to its
@@ -40,6 +41,8 @@ Opens meshd's database (<data dir>/meshd.sqlite) directly; safe while meshd runs
 Options:
   --config FILE      meshd's configuration file, for its dataDir
   --data-dir DIR     meshd's data directory (default ./data; env MESH_DATA_DIR)
+  --metadata M       meshd's metadata store: sqlite:PATH or postgres://... (env
+                     MESH_DATABASE_URL); default SQLite in the data directory
   --limit N          list at most N messages, 1..100000 (default 1000)
   --json             print JSON instead of text
   --help             show this help and exit
@@ -51,6 +54,7 @@ Exit status: 0 done; 2 bad arguments or configuration; 4 some IDs were unknown o
 const OPTIONS = {
   config: { type: 'string' },
   'data-dir': { type: 'string' },
+  metadata: { type: 'string' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -77,6 +81,7 @@ interface ParsedCommand {
   ids: string[];
   config: string | undefined;
   dataDir: string | undefined;
+  metadata: string | undefined;
   limit: number;
   json: boolean;
 }
@@ -96,17 +101,20 @@ export async function runParkedCommand(argv: string[], io: ParkedCommandIo): Pro
     return PARKED_EXIT.ok;
   }
 
-  let store: SqliteMessageStore | undefined;
+  let store: MessageStore | undefined;
   try {
-    const { dataDir } = await loadDataDir({ argv: { config: command.config, dataDir: command.dataDir }, env: io.env, cwd: io.cwd });
-    const dbFile = join(dataDir, 'meshd.sqlite');
-    // SqliteMessageStore.open would create an empty database at a mistyped path and then
-    // report "no parked messages", which reads as good news; refuse instead.
-    if (!(await stat(dbFile).catch(() => undefined))?.isFile()) {
-      io.stderr.write(`meshd parked: no meshd database at ${dbFile} (check --data-dir, --config or MESH_DATA_DIR)\n`);
-      return PARKED_EXIT.usage;
+    const argv = { config: command.config, dataDir: command.dataDir, ...(command.metadata !== undefined ? { metadata: command.metadata } : {}) };
+    const { dataDir, metadata } = await loadDataDir({ argv, env: io.env, cwd: io.cwd });
+    if (metadata === null || metadata.startsWith('sqlite:')) {
+      const dbFile = metadata === null ? join(dataDir, 'meshd.sqlite') : metadata.slice('sqlite:'.length);
+      // Opening SQLite would create an empty database at a mistyped path and then
+      // report "no parked messages", which reads as good news; refuse instead.
+      if (!(await stat(dbFile).catch(() => undefined))?.isFile()) {
+        io.stderr.write(`meshd parked: no meshd database at ${dbFile} (check --data-dir, --metadata, --config or MESH_DATA_DIR)\n`);
+        return PARKED_EXIT.usage;
+      }
     }
-    store = await SqliteMessageStore.open(dbFile);
+    store = await openMessageStore(metadata, dataDir);
     const action = { list, replay, discard }[command.action];
     return await action(store, command, io);
   } catch (err) {
@@ -137,7 +145,7 @@ function parseParkedArgs(argv: string[]): ParsedCommand | 'help' {
   if (action === 'list' && rest.length > 0) throw new UsageError('list takes no message IDs');
   if (action !== 'list' && rest.length === 0) throw new UsageError(`${action} needs at least one message ID`);
   if (action !== 'list' && values.limit !== undefined) throw new UsageError('--limit is for list only');
-  for (const [flag, value] of [['--config', values.config], ['--data-dir', values['data-dir']]] as const) {
+  for (const [flag, value] of [['--config', values.config], ['--data-dir', values['data-dir']], ['--metadata', values.metadata]] as const) {
     if (value === '') throw new UsageError(`${flag} must not be empty`);
   }
   let limit = DEFAULT_LIMIT;
@@ -151,12 +159,13 @@ function parseParkedArgs(argv: string[]): ParsedCommand | 'help' {
     ids: [...new Set(rest)],
     config: values.config,
     dataDir: values['data-dir'],
+    metadata: values.metadata,
     limit,
     json: values.json === true,
   };
 }
 
-async function list(store: SqliteMessageStore, command: ParsedCommand, io: ParkedCommandIo): Promise<number> {
+async function list(store: MessageStore, command: ParsedCommand, io: ParkedCommandIo): Promise<number> {
   const parked = await store.listParked(command.limit);
   if (command.json) {
     io.stdout.write(`${JSON.stringify({ parked: parked.map(parkedJson) }, null, 2)}\n`);
@@ -176,7 +185,7 @@ async function list(store: SqliteMessageStore, command: ParsedCommand, io: Parke
   return PARKED_EXIT.ok;
 }
 
-async function replay(store: SqliteMessageStore, command: ParsedCommand, io: ParkedCommandIo): Promise<number> {
+async function replay(store: MessageStore, command: ParsedCommand, io: ParkedCommandIo): Promise<number> {
   const results: Array<{ message_id: string; outcome: string; adapter?: string; status?: string }> = [];
   for (const id of command.ids) {
     const entry = await store.unpark(id);
@@ -192,7 +201,7 @@ async function replay(store: SqliteMessageStore, command: ParsedCommand, io: Par
   return finish(results, command.json, io);
 }
 
-async function discard(store: SqliteMessageStore, command: ParsedCommand, io: ParkedCommandIo): Promise<number> {
+async function discard(store: MessageStore, command: ParsedCommand, io: ParkedCommandIo): Promise<number> {
   const results: Array<{ message_id: string; outcome: string; status?: string }> = [];
   for (const id of command.ids) {
     const message = await store.discardParked(id, DISCARD_EVENT);
@@ -208,7 +217,7 @@ async function discard(store: SqliteMessageStore, command: ParsedCommand, io: Pa
 
 /** Why an ID could not be replayed or discarded: no such message, or a message not in the lot. */
 async function notParked(
-  store: SqliteMessageStore, id: string, json: boolean, io: ParkedCommandIo,
+  store: MessageStore, id: string, json: boolean, io: ParkedCommandIo,
 ): Promise<{ message_id: string; outcome: string; status?: string }> {
   const message = await store.getMessage(id);
   if (!json) io.stderr.write(message ? `${safe(id)}: not parked (status ${message.status})\n` : `${safe(id)}: unknown message\n`);

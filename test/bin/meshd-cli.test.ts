@@ -126,7 +126,7 @@ t.test('--help prints every flag and exits 0', async (t) => {
   t.equal(r.stderr, '', 'nothing on stderr');
   t.match(r.stdout, /^Usage: meshd \[options\]/, 'usage line first');
   const flags = ['--config', '--host', '--port', '--data-dir', '--tls-cert', '--tls-key', '--tls-ca', '--require-client-cert',
-    '--shared-key', '--mailboxes', '--workflows', '--strict-workflows', '--sandbox-admin', '--sandbox-admin-force', '--log-level', '--roles', '--transport', '--routes', '--queue-prefix', '--metadata', '--help'];
+    '--shared-key', '--mailboxes', '--workflows', '--strict-workflows', '--sandbox-admin', '--sandbox-admin-force', '--log-level', '--roles', '--transport', '--routes', '--queue-prefix', '--metadata', '--objects', '--help'];
   for (const flag of flags) {
     t.match(r.stdout, new RegExp(`^  ${flag}\\b`, 'm'), `documents ${flag}`);
   }

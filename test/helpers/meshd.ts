@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Test } from 'tap';
 import type { MeshdConfig, RoutingConfig } from '../../broker/config/config.js';
 import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
@@ -49,6 +49,8 @@ export interface TestMeshdOptions {
   /** Reuse this data dir (a restart); it is then not removed at teardown. */
   dataDir?: string;
   now?: () => number;
+  /** Log here instead of nowhere (tests that check what an operator would read). */
+  logger?: Logger;
 }
 
 /** Starts an in-process meshd on 127.0.0.1:0 with a temp data dir, stopped and removed at teardown. */
@@ -89,13 +91,14 @@ export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Prom
     },
     adminToken: null,
     metadata: null,
+    objects: null,
     ...opts.config,
   };
   const directory = new Directory(opts.mailboxes ?? DEFAULT_MAILBOXES, opts.workflows ?? []);
   const meshd = await startMeshd(config, {
     directory,
     adapters: opts.adapters ?? builtInAdapters(),
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
     ...(opts.now ? { now: opts.now } : {}),

@@ -38,6 +38,7 @@ t.test('built-in defaults apply when nothing else is given', async (t) => {
     },
     adminToken: null,
     metadata: null,
+    objects: null,
   });
 });
 
@@ -270,8 +271,10 @@ t.test('MESH_ADMIN_TOKEN gives the admin token; empty counts as unset', async (t
 t.test('loadDataDir finds the data directory without needing the rest of the configuration', async (t) => {
   const cwd = t.testdir({ conf: { 'meshd.yaml': 'dataDir: ../store\nmailboxes: missing.yaml\n' } });
   const argv = { config: 'conf/meshd.yaml' };
-  t.same(await loadDataDir({ argv, env: {}, cwd }), { configFile: join(cwd, 'conf/meshd.yaml'), dataDir: join(cwd, 'store') });
+  t.same(await loadDataDir({ argv, env: {}, cwd }), { configFile: join(cwd, 'conf/meshd.yaml'), dataDir: join(cwd, 'store'), metadata: null });
   t.equal((await loadDataDir({ argv, env: { MESH_DATA_DIR: 'env' }, cwd })).dataDir, join(cwd, 'env'));
   t.equal((await loadDataDir({ argv: { ...argv, dataDir: 'flag' }, env: { MESH_DATA_DIR: 'env' }, cwd })).dataDir, join(cwd, 'flag'));
-  t.same(await loadDataDir({ env: {}, cwd }), { configFile: null, dataDir: join(cwd, 'data') });
+  t.same(await loadDataDir({ env: {}, cwd }), { configFile: null, dataDir: join(cwd, 'data'), metadata: null });
+  t.equal((await loadDataDir({ env: { MESH_DATABASE_URL: 'postgres://db/m' }, cwd })).metadata, 'postgres://db/m', 'the metadata store meshd would use');
+  t.equal((await loadDataDir({ argv: { metadata: 'sqlite:x.db' }, env: { MESH_DATABASE_URL: 'postgres://db/m' }, cwd })).metadata, `sqlite:${join(cwd, 'x.db')}`, 'a flag beats the environment');
 });

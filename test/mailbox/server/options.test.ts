@@ -7,7 +7,7 @@ import { MESHD_HELP, parseMeshdArgs } from '../../../mailbox/server/options.js';
 const ALL_FLAGS = [
   '--config', '--host', '--port', '--data-dir', '--tls-cert', '--tls-key', '--tls-ca', '--require-client-cert',
   '--shared-key', '--mailboxes', '--workflows', '--strict-workflows', '--sandbox-admin', '--sandbox-admin-force',
-  '--log-level', '--roles', '--transport', '--routes', '--queue-prefix', '--metadata', '--help',
+  '--log-level', '--roles', '--transport', '--routes', '--queue-prefix', '--metadata', '--objects', '--help',
 ];
 
 /** The ConfigError message parseMeshdArgs throws for argv, or undefined if it accepts it. */

@@ -3,6 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageRecord } from '../../../broker/message/model.js';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { MessageStore } from '../../../broker/store/message-store.js';
+import { PostgresMessageStore } from '../../../broker/store/postgres/postgres-message-store.js';
 import { SqliteMessageStore } from '../../../broker/store/sqlite/sqlite-message-store.js';
 import { PARKED_HELP, runParkedCommand } from '../../../mailbox/server/parked-command.js';
 
@@ -47,7 +51,7 @@ function routedMessage(id: string, overrides: Partial<MessageRecord> = {}): Mess
 
 /** Creates a routed message with its outbox row in `store`, parked after `attempts` unless told not to. */
 async function addRouted(
-  store: SqliteMessageStore, id: string, opts: { adapter?: string; reason?: string; parkedAt?: number; park?: boolean } = {},
+  store: MessageStore, id: string, opts: { adapter?: string; reason?: string; parkedAt?: number; park?: boolean } = {},
 ): Promise<void> {
   const adapter = opts.adapter ?? 'fanout';
   const message = routedMessage(id);
@@ -270,7 +274,7 @@ t.test('a data dir without a database is an error, and no database is created th
   const root = t.testdir({ elsewhere: {} });
   const r = await run(['list', '--data-dir', 'elsewhere'], root);
   t.equal(r.code, 2);
-  t.equal(r.stderr, `meshd parked: no meshd database at ${join(root, 'elsewhere', 'meshd.sqlite')} (check --data-dir, --config or MESH_DATA_DIR)\n`);
+  t.equal(r.stderr, `meshd parked: no meshd database at ${join(root, 'elsewhere', 'meshd.sqlite')} (check --data-dir, --metadata, --config or MESH_DATA_DIR)\n`);
   t.notOk(existsSync(join(root, 'elsewhere', 'meshd.sqlite')));
 });
 
@@ -286,4 +290,38 @@ t.test('--help prints the usage and exits 0 whatever else is given', async (t) =
   t.equal(r.code, 0);
   t.equal(r.stdout, PARKED_HELP);
   for (const word of ['list', 'replay', 'discard', '--config', '--data-dir', '--limit', '--json']) t.match(PARKED_HELP, word);
+});
+
+/** The PostgreSQL server the store tests use; MESH_TEST_PG_URL overrides the local default. */
+const PG_URL = process.env['MESH_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+t.test('on PostgreSQL (--metadata or MESH_DATABASE_URL) it lists and replays the shared parking lot', async (t) => {
+  const schema = 'mesh_test_' + randomUUID().replaceAll('-', '').slice(0, 16);
+  const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
+  t.teardown(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  const url = `${PG_URL}?schema=${schema}`;
+  const store = await PostgresMessageStore.open(PG_URL, { schema });
+  try {
+    await addRouted(store, 'MSG-PG', { reason: 'downstream refused', parkedAt: T0 });
+  } finally {
+    await store.close();
+  }
+  const root = t.testdir({});
+
+  const listed = await run(['list', '--json', '--metadata', url], root);
+  t.equal(listed.code, 0, listed.stderr);
+  t.same(JSON.parse(listed.stdout).parked.map((p: { message_id: string }) => p.message_id), ['MSG-PG']);
+  t.notOk(existsSync(join(root, 'data')), 'no SQLite database is created beside it');
+
+  const replayed = await run(['replay', 'MSG-PG'], root, { MESH_DATABASE_URL: url });
+  t.equal(replayed.code, 0, replayed.stderr);
+  const after = await PostgresMessageStore.open(PG_URL, { schema });
+  try {
+    t.same(await after.listParked(10), [], 'the message left the lot in PostgreSQL');
+  } finally {
+    await after.close();
+  }
 });
