@@ -1,5 +1,7 @@
 /** The broker's expected failures, as values with codes; mailbox/ maps them to MESH errors. */
 
+import { isStoreConnectionFailure } from './store/connection-failure.js';
+
 export type BrokerErrorCode =
   | 'unknown_recipient'
   | 'inactive_recipient'
@@ -38,4 +40,18 @@ export function brokerError(code: BrokerErrorCode, message: string, messageId: s
 
 export function isBrokerError(err: unknown): err is BrokerError {
   return err instanceof BrokerError;
+}
+
+/** Which backing service a failure says is unreachable, if any: the caller should retry later. */
+export type UnavailableDependency = 'metadata store' | 'object store';
+
+/**
+ * Classifies a failure as an outage of a backing service (503, retry) rather than a bug (500).
+ * The object stores raise code 'object_store_unavailable'; the metadata store's driver errors are
+ * recognised by isStoreConnectionFailure.
+ */
+export function unavailableDependency(err: unknown): UnavailableDependency | null {
+  if ((err as { code?: unknown } | null)?.code === 'object_store_unavailable') return 'object store';
+  if (isStoreConnectionFailure(err)) return 'metadata store';
+  return null;
 }

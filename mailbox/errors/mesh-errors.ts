@@ -66,6 +66,9 @@ export const meshErrors = {
   payloadTooLarge: (max: number) => mesh(413, 'SEND', 'PayloadTooLarge', `the request body exceeds ${max} bytes`),
   notFound: (what: string) => mesh(404, 'RECEIVE', '20', what),
   adminDisabled: () => mesh(404, 'ADMIN', 'NotFound', 'Not Found'),
+  /** 503: a backing service is down; mesh_client retries 503 with back-off (mesh-api-notes.md §6). */
+  serviceUnavailable: (dependency: string) =>
+    new MeshHttpError(503, { kind: 'mesh', event: 'SERVICE', code: '503', description: 'Service temporarily unavailable, retry later' }, null, `${dependency} unavailable`),
 } as const;
 
 const fromBrokerTable: Record<BrokerErrorCode, (e: BrokerError) => MeshHttpError> = {

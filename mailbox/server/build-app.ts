@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { isBrokerError } from '../../broker/errors.js';
+import { isBrokerError, unavailableDependency } from '../../broker/errors.js';
 import { MeshHttpError, meshErrorFromBroker, meshErrors } from '../errors/mesh-errors.js';
 import { apiVersionOf, jsonContentType } from '../http/api-version.js';
 import { downloadRoutes } from '../routes/download.js';
@@ -25,6 +25,8 @@ export interface HttpsOptions {
 }
 
 const RETRYABLE = new Set([425, 429, 500, 502, 503, 504]);
+/** How long a client is asked to wait after a 503 (urllib3, under mesh_client, honours Retry-After). */
+const RETRY_AFTER_SECONDS = 2;
 
 /** Optional parts of the app, by process role and configuration. */
 export interface AppParts {
@@ -75,6 +77,13 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
   app.setErrorHandler(async (error, request, reply) => {
     const meshError = toMeshError(error);
     const mailbox = request.meshAuth?.mailbox.mailboxId ?? (request.params as { mailbox?: string } | undefined)?.mailbox;
+    const unavailable = meshError ? null : unavailableDependency(error);
+    if (unavailable) {
+      request.log.error({ dependency: unavailable, err: error, mailbox, url: request.url }, `${unavailable} unavailable`);
+      if (request.method === 'POST' && !request.raw.readableEnded) discardBody(request.raw, reply, deps.limits.maxRequestBytes);
+      const body = meshErrors.serviceUnavailable(unavailable).render(request.meshVersion);
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).header('content-type', jsonContentType(request.meshVersion)).send(Buffer.from(JSON.stringify(body)));
+    }
     if (!meshError) {
       request.log.error({ err: error, mailbox, url: request.url }, 'request failed');
       return reply.code(500).header('content-type', 'application/json').send(Buffer.from(JSON.stringify({ detail: [{ event: 'ERROR', code: '500', msg: 'Internal server error' }] })));
