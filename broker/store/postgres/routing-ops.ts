@@ -10,6 +10,7 @@ export interface PgInternals {
   lockMessage(c: PoolClient, messageId: string): Promise<MessageRow | undefined>;
   /** Inserts a message row, taking an inbox position if it is accepted. */
   insertMessage(c: PoolClient, message: MessageRecord): Promise<void>;
+  lockInboxOrder(c: PoolClient, recipients: string[]): Promise<void>;
   insertEvent(c: PoolClient, messageId: string, event: EventInput, now: number): Promise<void>;
   applyEventStatus(row: MessageRow, event: EventInput): void;
 }
@@ -80,6 +81,7 @@ export async function completeRouted(
   await db.insertEvent(c, sourceId, event, now);
   await c.query('DELETE FROM outbox WHERE message_id = $1', [sourceId]);
   await c.query('DELETE FROM parked WHERE message_id = $1', [sourceId]);
+  await db.lockInboxOrder(c, outputs.filter((o) => o.message.status === 'accepted').map((o) => o.message.recipient));
   for (const out of outputs) {
     await db.insertMessage(c, out.message);
     for (const chunk of out.chunks) await c.query(UPSERT_CHUNK, chunkParams(chunk));
