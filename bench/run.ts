@@ -11,6 +11,7 @@ import type { CpuShare } from './lib/cpu-meter.js';
 import { killAllMeshd } from './lib/meshd-process.js';
 import { deletePendingTopologies, probeRabbitMq, redactUrl } from './lib/rabbitmq.js';
 import { BENCH_HELP, UsageError, loadSettings, type BenchSettings } from './lib/settings.js';
+import { probePostgres, startScaledStores, type ScaledStores } from './lib/scaled-stores.js';
 import { spreadAll, type Spread } from './lib/stats.js';
 import { median, medianOnly, renderTable } from './lib/table.js';
 import { runFanout, type FanoutRunMetrics, type FanoutTransport } from './scenarios/fanout.js';
@@ -36,6 +37,9 @@ interface Results {
   fanoutEmbedded?: ScenarioResult<FanoutRunMetrics>;
   fanoutAmqp?: ScenarioResult<FanoutRunMetrics>;
   large?: ScenarioResult<LargeRunMetrics>;
+  /** The same scenarios with meshd on PostgreSQL + S3 (DESIGN §4.5's scaled-out stores). */
+  smallScaled?: ScenarioResult<SmallRunMetrics>;
+  largeScaled?: ScenarioResult<LargeRunMetrics>;
   /** Scenarios not run, with the reason (RabbitMQ unreachable). */
   skipped?: Record<string, string>;
 }
@@ -51,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const results: Results = { startedAt: new Date().toISOString(), machine: machine(), commit: gitCommit() };
   log(`mesh-broker bench: ${settings.scenarios.join(' + ')}, ${settings.runs} run(s) each, ${os.cpus().length} CPU(s), node ${process.version}`);
 
-  if (settings.scenarios.includes('small')) results.small = await benchSmall(settings);
+  if (settings.scenarios.includes('small')) results.small = await benchSmall(settings, null);
   if (settings.scenarios.includes('rate')) results.rate = await benchRate(settings);
   if (settings.scenarios.includes('fanout-embedded')) results.fanoutEmbedded = await benchFanout(settings, 'embedded');
   if (settings.scenarios.includes('fanout-amqp')) {
@@ -63,7 +67,19 @@ async function main(argv: string[]): Promise<number> {
       log(`fanout-amqp: SKIPPED, ${results.skipped['fanout-amqp']} (set BENCH_AMQP_URL to use another)`);
     }
   }
-  if (settings.scenarios.includes('large')) results.large = await benchLarge(settings);
+  if (settings.scenarios.includes('large')) results.large = await benchLarge(settings, null);
+  const scaled = settings.scenarios.filter((n) => n === 'small-scaled' || n === 'large-scaled');
+  if (scaled.length > 0) {
+    const reason = await probePostgres(settings.pgUrl);
+    if (reason === null) {
+      if (scaled.includes('small-scaled')) results.smallScaled = await benchSmall(settings, settings.pgUrl);
+      if (scaled.includes('large-scaled')) results.largeScaled = await benchLarge(settings, settings.pgUrl);
+    } else {
+      results.skipped ??= {};
+      for (const name of scaled) results.skipped[name] = `PostgreSQL unreachable: ${reason}`;
+      log(`${scaled.join(', ')}: SKIPPED, PostgreSQL unreachable: ${reason} (set BENCH_PG_URL to use another)`);
+    }
+  }
   results.finishedAt = new Date().toISOString();
 
   process.stdout.write(`\n${summary(results, settings)}\n\n`);
@@ -75,12 +91,27 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function benchSmall(settings: BenchSettings): Promise<ScenarioResult<SmallRunMetrics>> {
+/**
+ * Runs `fn` with fresh scaled-out stores (a new PostgreSQL schema and S3 server) when `pgUrl` is
+ * given, or with the embedded stores when it is null; the stores are removed afterwards.
+ */
+async function withStores<T>(pgUrl: string | null, fn: (stores: ScaledStores | null) => Promise<T>): Promise<T> {
+  if (pgUrl === null) return fn(null);
+  const stores = await startScaledStores(pgUrl);
+  try {
+    return await fn(stores);
+  } finally {
+    await stores.stop();
+  }
+}
+
+async function benchSmall(settings: BenchSettings, pgUrl: string | null): Promise<ScenarioResult<SmallRunMetrics>> {
   const s = settings.small;
+  const name = pgUrl ? 'small-scaled' : 'small';
   const runs: SmallRunMetrics[] = [];
   for (let r = 1; r <= settings.runs; r += 1) {
-    log(`small ${r}/${settings.runs}: ${s.count} × ${s.payloadBytes} B round trips, ${s.workers} workers over ${s.pairs} mailbox pairs...`);
-    const m = await runSmallMessages(s);
+    log(`${name} ${r}/${settings.runs}: ${s.count} × ${s.payloadBytes} B round trips, ${s.workers} workers over ${s.pairs} mailbox pairs${pgUrl ? ', PostgreSQL + S3' : ''}...`);
+    const m = await withStores(pgUrl, (stores) => runSmallMessages(stores ? { ...s, stores } : s));
     log(`  ${m.messagesPerSecond.toFixed(0)} msg/s, send p99 ${m.sendP99.toFixed(1)} ms, round trip p99 ${m.roundTripP99.toFixed(1)} ms, peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${cpuText(m)}`);
     runs.push(m);
   }
@@ -114,8 +145,9 @@ async function benchFanout(settings: BenchSettings, transport: FanoutTransport):
   return { settings: { ...s, transport, amqpUrl: transport === 'amqp' ? redactUrl(s.amqpUrl) : undefined }, runs, medians: spreadAll(runs) };
 }
 
-async function benchLarge(settings: BenchSettings): Promise<ScenarioResult<LargeRunMetrics>> {
+async function benchLarge(settings: BenchSettings, pgUrl: string | null): Promise<ScenarioResult<LargeRunMetrics>> {
   const s = settings.large;
+  const name = pgUrl ? 'large-scaled' : 'large';
   log(`large: writing a ${(s.payloadBytes / 1024 ** 2).toFixed(0)} MiB payload file...`);
   const payload = await writePayloadFile(s.payloadBytes);
   // 'exit' handlers cannot wait, so an interrupted run deletes the payload synchronously.
@@ -124,8 +156,8 @@ async function benchLarge(settings: BenchSettings): Promise<ScenarioResult<Large
   try {
     const runs: LargeRunMetrics[] = [];
     for (let r = 1; r <= settings.runs; r += 1) {
-      log(`large ${r}/${settings.runs}: upload + download in ${(s.chunkBytes / 1024 ** 2).toFixed(0)} MiB chunks...`);
-      const m = await runLargeFile(s, payload);
+      log(`${name} ${r}/${settings.runs}: upload + download in ${(s.chunkBytes / 1024 ** 2).toFixed(0)} MiB chunks${pgUrl ? ', PostgreSQL + S3' : ''}...`);
+      const m = await withStores(pgUrl, (stores) => runLargeFile(stores ? { ...s, stores } : s, payload));
       log(`  up ${m.uploadMiBps.toFixed(0)} MiB/s, down ${m.downloadMiBps.toFixed(0)} MiB/s, meshd peak RSS ${m.peakRssMiB.toFixed(0)} MiB, ${cpuText(m)}`);
       runs.push(m);
     }
@@ -142,12 +174,13 @@ function summary(results: Results, settings: BenchSettings): string {
   const rows: string[][] = [];
   const runs = `${settings.runs} run${settings.runs === 1 ? '' : 's'}`;
   const small = results.small?.medians;
-  if (small) {
+  for (const [label, medians] of [['embedded', small], ['PostgreSQL + S3', results.smallScaled?.medians]] as const) {
+    if (!medians) continue;
     const kb = settings.small.payloadBytes >= 1024 ? `${settings.small.payloadBytes / 1024} KB` : `${settings.small.payloadBytes} B`;
-    rows.push([`${kb} send→list→download→ack (embedded)`, median(small.messagesPerSecond, 0, 'msg/s'), '', '', '', median(small.peakRssMiB, 0, 'MiB'), median(small.meshdCpuPercent, 0, '%')]);
-    rows.push(['  send (POST until 202)', '', medianOnly(small.sendP50), medianOnly(small.sendP95), medianOnly(small.sendP99), '', '']);
-    rows.push(['  send until visible in inbox', '', medianOnly(small.visibleP50), medianOnly(small.visibleP95), medianOnly(small.visibleP99), '', '']);
-    rows.push(['  full round trip', '', medianOnly(small.roundTripP50), medianOnly(small.roundTripP95), medianOnly(small.roundTripP99), '', '']);
+    rows.push([`${kb} send→list→download→ack (${label})`, median(medians.messagesPerSecond, 0, 'msg/s'), '', '', '', median(medians.peakRssMiB, 0, 'MiB'), median(medians.meshdCpuPercent, 0, '%')]);
+    rows.push(['  send (POST until 202)', '', medianOnly(medians.sendP50), medianOnly(medians.sendP95), medianOnly(medians.sendP99), '', '']);
+    rows.push(['  send until visible in inbox', '', medianOnly(medians.visibleP50), medianOnly(medians.visibleP95), medianOnly(medians.visibleP99), '', '']);
+    rows.push(['  full round trip', '', medianOnly(medians.roundTripP50), medianOnly(medians.roundTripP95), medianOnly(medians.roundTripP99), '', '']);
   }
   const rate = results.rate?.medians;
   if (rate) {
@@ -165,11 +198,12 @@ function summary(results: Results, settings: BenchSettings): string {
     rows.push(['  full round trip (copy acked)', '', medianOnly(f.roundTripP50), medianOnly(f.roundTripP95), medianOnly(f.roundTripP99), '', '']);
   }
   const large = results.large?.medians;
-  if (large) {
+  for (const [label, medians] of [['embedded', large], ['PostgreSQL + S3', results.largeScaled?.medians]] as const) {
+    if (!medians) continue;
     const size = `${(settings.large.payloadBytes / 1024 ** 3).toFixed(settings.large.payloadBytes % 1024 ** 3 ? 2 : 0)} GiB`;
-    rows.push([`${size} chunked upload + download (embedded)`, '', '', '', '', median(large.peakRssMiB, 0, 'MiB'), median(large.meshdCpuPercent, 0, '%')]);
-    rows.push(['  upload', median(large.uploadMiBps, 0, 'MiB/s'), '', '', '', median(large.uploadPeakRssMiB, 0, 'MiB'), '']);
-    rows.push(['  download (streamed to SHA-256, verified)', median(large.downloadMiBps, 0, 'MiB/s'), '', '', '', '', '']);
+    rows.push([`${size} chunked upload + download (${label})`, '', '', '', '', median(medians.peakRssMiB, 0, 'MiB'), median(medians.meshdCpuPercent, 0, '%')]);
+    rows.push(['  upload', median(medians.uploadMiBps, 0, 'MiB/s'), '', '', '', median(medians.uploadPeakRssMiB, 0, 'MiB'), '']);
+    rows.push(['  download (streamed to SHA-256, verified)', median(medians.downloadMiBps, 0, 'MiB/s'), '', '', '', '', '']);
   }
   const fe = results.fanoutEmbedded?.medians;
   const fa = results.fanoutAmqp?.medians;
@@ -179,12 +213,19 @@ function summary(results: Results, settings: BenchSettings): string {
     fe && `fanout embedded ${median(fe.harnessCpuPercent, 0, '%')}`,
     fa && `fanout RabbitMQ ${median(fa.harnessCpuPercent, 0, '%')}`,
     large && `large ${median(large.harnessCpuPercent, 0, '%')}`,
+    results.smallScaled && `small scaled ${median(results.smallScaled.medians.harnessCpuPercent, 0, '%')}`,
+    results.largeScaled && `large scaled ${median(results.largeScaled.medians.harnessCpuPercent, 0, '%')}`,
   ].filter(Boolean).join(', ');
   // On a small machine the load generator competes with meshd for the same cores; show how much it took.
   let note = `\nload generator (this process) CPU, % of a core: ${harness}`;
   // The broker shares the cores too, and is not in the meshd column.
   if (fa) note += `\nRabbitMQ server (local Erlang VM) CPU during fanout (RabbitMQ), % of a core: ${median(fa.rabbitCpuPercent, 0, '%')}`;
   const polls = [fe && `embedded ${median(fe.listingsPerMessage, 1)}`, fa && `RabbitMQ ${median(fa.listingsPerMessage, 1)}`].filter(Boolean).join(', ');
+  // PostgreSQL and the S3 server share the cores too and show as "other" CPU, not as meshd's.
+  if (results.smallScaled || results.largeScaled) {
+    const other = [results.smallScaled && `small ${median(results.smallScaled.medians.otherCpuPercent, 0, '%')}`, results.largeScaled && `large ${median(results.largeScaled.medians.otherCpuPercent, 0, '%')}`].filter(Boolean).join(', ');
+    note += `\nPostgreSQL + S3: a fresh schema on ${redactUrl(settings.pgUrl)} and s3rver (S3 protocol, its own process) per run; their CPU (% of a core, with anything else running): ${other}`;
+  }
   for (const [scenario, reason] of Object.entries(results.skipped ?? {})) note += `\nSKIPPED ${scenario}: ${reason}`;
   // Open loop: latencies run from each send's scheduled start, so harness lag and polling are inside them.
   if (rate) note += `\nfixed rate: open loop, latencies from scheduled start; harness start lag p99 ${median(rate.startLagP99, 1, 'ms')}, inbox polled every ${settings.rate.pollMs} ms (${median(rate.listingsPerMessage, 1)} listings/msg)`;
@@ -203,6 +244,7 @@ function cpuText(m: CpuShare): string {
 /** A footnote when any run shared the machine with other busy processes. */
 function contentionNote(results: Results): string {
   const all: CpuShare[] = [...(results.small?.runs ?? []), ...(results.rate?.runs ?? []), ...(results.fanoutEmbedded?.runs ?? []), ...(results.fanoutAmqp?.runs ?? []), ...(results.large?.runs ?? [])];
+  // Not the scaled-out runs: their "other" CPU is PostgreSQL and the S3 server, by design.
   const worst = Math.max(0, ...all.map((m) => m.otherCpuPercent));
   if (worst <= OTHER_CPU_WARNING_PERCENT) return '';
   return `\nWARNING: other processes used up to ${worst.toFixed(0)}% of a core during measurement; compare only with quiet runs.`;

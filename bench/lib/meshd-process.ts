@@ -41,6 +41,8 @@ export interface MeshdProcessOptions {
   transport?: string;
   /** meshd's `routing:` block (queuePrefix, prefetch, retryDelaysMs...). */
   routing?: Record<string, unknown>;
+  /** Scaled-out stores (`metadata:` and `objects:`), with the environment they need; unset: embedded. */
+  stores?: { metadata: string; objects: string; env: Record<string, string> };
 }
 
 /** Resource use of the meshd process so far, read from /proc (NaN where /proc is missing). */
@@ -90,7 +92,7 @@ export async function startMeshdProcess(opts: MeshdProcessOptions): Promise<Mesh
     const configFile = await writeConfig(root, port, opts);
     const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
     child = spawn(process.execPath, [...nodeArgs, MESHD_SCRIPT, '--config', configFile], {
-      env: cleanEnv(),
+      env: { ...cleanEnv(), ...opts.stores?.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.set(child, root);
@@ -147,6 +149,7 @@ async function writeConfig(root: string, port: number, opts: MeshdProcessOptions
     ...(opts.routes ? { routes: 'routes.yaml' } : {}),
     ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.routing ? { routing: opts.routing } : {}),
+    ...(opts.stores ? { metadata: opts.stores.metadata, objects: opts.stores.objects } : {}),
   };
   const configFile = join(root, 'meshd.yaml');
   if (opts.routes) await writeFile(join(root, 'routes.yaml'), YAML.stringify({ routes: opts.routes }));

@@ -8,9 +8,10 @@ import type { FanoutSettings } from '../scenarios/fanout.js';
 import type { LargeSettings } from '../scenarios/large-file.js';
 import type { RateSettings } from '../scenarios/fixed-rate.js';
 import type { SmallSettings } from '../scenarios/small-messages.js';
+import { DEFAULT_PG_URL } from './scaled-stores.js';
 import { MIB } from './stats.js';
 
-export type ScenarioName = 'small' | 'rate' | 'fanout-embedded' | 'fanout-amqp' | 'large';
+export type ScenarioName = 'small' | 'rate' | 'fanout-embedded' | 'fanout-amqp' | 'large' | 'small-scaled' | 'large-scaled';
 
 /** What --only accepts, and the scenarios each runs; the default runs them all, in this order. */
 const ONLY: Record<string, ScenarioName[]> = {
@@ -20,8 +21,11 @@ const ONLY: Record<string, ScenarioName[]> = {
   'fanout-embedded': ['fanout-embedded'],
   'fanout-amqp': ['fanout-amqp'],
   large: ['large'],
+  scaled: ['small-scaled', 'large-scaled'],
+  'small-scaled': ['small-scaled'],
+  'large-scaled': ['large-scaled'],
 };
-const ALL_SCENARIOS: ScenarioName[] = ['small', 'rate', 'fanout-embedded', 'fanout-amqp', 'large'];
+const ALL_SCENARIOS: ScenarioName[] = ['small', 'rate', 'fanout-embedded', 'fanout-amqp', 'large', 'small-scaled', 'large-scaled'];
 
 /** The RabbitMQ the fanout (RabbitMQ) scenario uses unless BENCH_AMQP_URL says otherwise. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -33,11 +37,13 @@ export interface BenchSettings {
   rate: RateSettings;
   fanout: FanoutSettings;
   large: LargeSettings;
+  /** PostgreSQL for the scaled-out scenarios (each run gets a schema of its own). */
+  pgUrl: string;
   /** Where to write the results JSON (a directory). */
   resultsDir: string;
 }
 
-export const BENCH_HELP = `Usage: npm run bench [-- --only small|rate|fanout|fanout-embedded|fanout-amqp|large]
+export const BENCH_HELP = `Usage: npm run bench [-- --only small|rate|fanout|fanout-embedded|fanout-amqp|large|scaled|small-scaled|large-scaled]
 
 Runs each scenario BENCH_RUNS times, each against a fresh meshd child process, and prints the
 median (min–max) of every metric; raw numbers go to bench/results/<timestamp>.json.
@@ -62,6 +68,10 @@ Environment (sizes accept KiB/MiB/GiB suffixes):
   BENCH_AMQP_URL=${DEFAULT_AMQP_URL}
                                RabbitMQ for fanout-amqp (skipped if unreachable); a random
                                queue prefix per run, its queues and exchanges deleted after
+  BENCH_PG_URL=${DEFAULT_PG_URL}
+                               PostgreSQL for small-scaled and large-scaled (skipped if
+                               unreachable), which run meshd on it and on an S3 server
+                               (s3rver) started per run; a schema per run, dropped after
   BENCH_LARGE_BYTES=2GiB       large payload size
   BENCH_CHUNK_BYTES=95MiB      MESH chunk size for the large payload
   BENCH_MAX_REQUEST_BYTES=     raise meshd's limits.maxRequestBytes (default: meshd's, 100 MiB)
@@ -131,6 +141,8 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, defaultResu
   const fanoutWorkers = envCount(env, 'BENCH_FANOUT_WORKERS', 64);
   const amqpUrl = env['BENCH_AMQP_URL'] || DEFAULT_AMQP_URL;
   if (!/^amqps?:\/\//.test(amqpUrl)) throw new UsageError(`BENCH_AMQP_URL: expected an amqp:// or amqps:// URL, got ${JSON.stringify(amqpUrl)}`);
+  const pgUrl = env['BENCH_PG_URL'] || DEFAULT_PG_URL;
+  if (!/^postgres(ql)?:\/\//.test(pgUrl)) throw new UsageError(`BENCH_PG_URL: expected a postgres:// URL, got ${JSON.stringify(pgUrl)}`);
   const prefetch = env['BENCH_FANOUT_PREFETCH'] ? { prefetch: envCount(env, 'BENCH_FANOUT_PREFETCH', 16) } : {};
   return {
     scenarios,
@@ -176,6 +188,7 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv, defaultResu
       logLevel,
       ...profile,
     },
+    pgUrl,
     resultsDir: env['BENCH_RESULTS_DIR'] || defaultResultsDir,
   };
 }

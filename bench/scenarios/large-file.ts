@@ -21,6 +21,8 @@ export interface LargeSettings {
   limits?: Record<string, number>;
   logLevel: string;
   cpuProfDir?: string;
+  /** Run meshd on PostgreSQL + S3 instead of its embedded stores. */
+  stores?: { metadata: string; objects: string; env: Record<string, string> };
 }
 
 /** One run's figures; rates in MiB/s, memory in MiB, CPU as % of one core. */
@@ -95,6 +97,7 @@ export async function runLargeFile(settings: LargeSettings, payload: PayloadFile
     logLevel: settings.logLevel,
     ...(settings.limits ? { limits: settings.limits } : {}),
     ...(settings.cpuProfDir ? { cpuProfDir: settings.cpuProfDir } : {}),
+    ...(settings.stores ? { stores: settings.stores } : {}),
   });
   const sender = client(meshd, SENDER);
   const recipient = client(meshd, RECIPIENT);

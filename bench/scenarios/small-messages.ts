@@ -21,6 +21,8 @@ export interface SmallSettings {
   payloadBytes: number;
   logLevel: string;
   cpuProfDir?: string;
+  /** Run meshd on PostgreSQL + S3 instead of its embedded stores. */
+  stores?: { metadata: string; objects: string; env: Record<string, string> };
 }
 
 /** One run's figures; latencies in ms, CPU as % of one core over the measured phase. */
@@ -70,6 +72,7 @@ export async function runSmallMessages(settings: SmallSettings): Promise<SmallRu
     workflows: [{ id: WORKFLOW, senders: pairs.map((p) => p.sender), receivers: pairs.map((p) => p.recipient) }],
     logLevel: settings.logLevel,
     ...(settings.cpuProfDir ? { cpuProfDir: settings.cpuProfDir } : {}),
+    ...(settings.stores ? { stores: settings.stores } : {}),
   });
   const workers = Array.from({ length: settings.workers }, (_, i): Worker => {
     const pair = pairs[i % pairs.length]!;
