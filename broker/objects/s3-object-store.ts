@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { isNetworkErrno } from '../network-errors.js';
 import { assertSafeKey } from './object-keys.js';
 import { ObjectNotFoundError } from './object-store.js';
 import type { ByteRange, ObjectStore, PutResult } from './object-store.js';
@@ -69,8 +70,6 @@ const MAX_ATTEMPTS = 3;
  */
 const MAX_SOCKETS = 512;
 
-/** Socket-level errno codes meaning the server could not be reached or went away. */
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
 interface SdkError {
   name?: string;
@@ -93,7 +92,7 @@ function isUnavailable(err: unknown): boolean {
   if (err instanceof AggregateError && err.errors.some(isUnavailable)) return true;
   if (err.name === 'TimeoutError') return true;
   const code = (err as SdkError).code;
-  if (typeof code === 'string' && NETWORK_ERRNOS.has(code)) return true;
+  if (isNetworkErrno(code)) return true;
   const status = statusOf(err);
   // 501 NotImplemented is a server that will never do this, not one that is down.
   return status !== undefined && status >= 500 && status !== 501;

@@ -4,8 +4,7 @@
  * bug, a 500. Only failures of the connection itself count: a constraint violation is never one.
  */
 
-/** Socket-level errno codes that mean the server could not be reached or went away. */
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+import { isNetworkErrno } from '../network-errors.js';
 
 /**
  * PostgreSQL SQLSTATEs of a server that is down, starting, stopping or full: class 08
@@ -23,7 +22,7 @@ const PG_CONNECTION_MESSAGES = [/^Connection terminated/, /^timeout exceeded whe
 export function isStoreConnectionFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_ERRNOS.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)))) return true;
+  if (typeof code === 'string' && (isNetworkErrno(code) || (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)))) return true;
   if (PG_CONNECTION_MESSAGES.some((re) => re.test(err.message))) return true;
   // AggregateError: net.connect tried several addresses (IPv4 and IPv6 for "localhost").
   if (err instanceof AggregateError) return err.errors.some(isStoreConnectionFailure);
