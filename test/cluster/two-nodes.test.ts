@@ -9,16 +9,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import t from 'tap';
 import { MeshClient } from '../../mailbox/client/index.js';
 import { eventually, FAULT_ROUTING, RETRY_DELAYS_MS } from '../broker/routing/faults-support.js';
 import { authFor, raw, V2 } from '../helpers/meshd.js';
 import { MeshdProcess, tempDir, writeMeshdConfig } from '../helpers/meshd-process.js';
+import { freshSchema, metadataUrl } from '../helpers/postgres.js';
 import { AMQP_URL, cleanupTopology, testPrefix } from '../helpers/rabbitmq.js';
 import { S3RVER_CREDENTIALS, startS3Server } from '../helpers/s3-server.js';
 
-const PG_URL = process.env.MESH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BUCKET = 'mesh-two-nodes';
 const SENDER = 'X26ABC1';
 const RECIPIENT = 'X26ABC2';
@@ -59,19 +58,13 @@ async function inboxIds(url: string, mailboxId: string): Promise<string[]> {
 }
 
 t.test('two meshd nodes over PostgreSQL + S3 + RabbitMQ act as one service', async (t) => {
-  const schema = `two_nodes_${randomBytes(4).toString('hex')}`;
-  t.teardown(async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
+  const schema = freshSchema(t, 'two_nodes');
   const s3 = await startS3Server(t, { buckets: [BUCKET] });
   const prefix = testPrefix('twonodes');
   cleanupTopology(t, prefix, ['fanout'], RETRY_DELAYS_MS);
   const confDir = await tempDir(t, 'meshd-two-nodes-conf-');
   const configFile = await writeMeshdConfig(confDir, FAULT_ROUTING);
-  const metadata = `${PG_URL}?schema=${schema}`;
+  const metadata = metadataUrl(schema);
   const objects = `s3://${BUCKET}?endpoint=${encodeURIComponent(s3.endpoint)}`;
   const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' };
   const dataDirs: string[] = [];

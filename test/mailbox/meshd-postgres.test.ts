@@ -1,25 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import t from 'tap';
+import { freshSchema, metadataUrl } from '../helpers/postgres.js';
 import { clientFor, readAll, sha256, startTestMeshd } from '../helpers/meshd.js';
 import { eventually, inboxOf, MAILBOXES, ROUTES, testAdapters } from '../broker/routing/routing-suite.js';
 
-const PG_URL = process.env.MESH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
 // meshd with --metadata postgres://...: the mailbox API and routing work the same on PostgreSQL.
 t.test('meshd on PostgreSQL metadata: round trips, chunked messages, routing', async (t) => {
-  const schema = `meshd_${randomBytes(4).toString('hex')}`;
-  t.teardown(async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
+  const schema = freshSchema(t, 'meshd');
   const meshd = await startTestMeshd(t, {
     mailboxes: MAILBOXES,
     routesYaml: ROUTES,
     adapters: testAdapters({ flakyFailures: 0, poisonHealed: false, handled: [] }),
-    config: { metadata: `${PG_URL}?schema=${schema}` },
+    config: { metadata: metadataUrl(schema) },
   });
   t.equal(meshd.store.constructor.name, 'PostgresMessageStore', 'the configured store is in use');
   const sender = clientFor(t, meshd, 'SRC1');

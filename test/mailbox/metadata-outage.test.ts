@@ -3,14 +3,12 @@ import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import type { FsObjectStore } from '../../broker/objects/fs-object-store.js';
+import { freshSchema, metadataUrl, PG_URL } from '../helpers/postgres.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { authFor, clientFor, raw, readAll, sha256, startTestMeshd, V2 } from '../helpers/meshd.js';
-
-const PG_URL = process.env.MESH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Every file under `dir`, recursively (the object store's payload files). */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -21,19 +19,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 // PostgreSQL unreachable (the network to it cut): the API answers 503 with a retry hint, leaves
 // nothing behind, logs the outage clearly, and recovers by itself once the database is back.
 t.test('metadata store outage: 503, nothing half-written, recovery without a restart', async (t) => {
-  const schema = `outage_${randomBytes(4).toString('hex')}`;
-  t.teardown(async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
+  const schema = freshSchema(t, 'outage');
   const pgUrl = new URL(PG_URL);
   const proxy = await TcpProxy.start(t, { targetHost: pgUrl.hostname, targetPort: Number(pgUrl.port || 5432) });
-  const through = new URL(PG_URL);
+  const through = new URL(metadataUrl(schema));
   through.hostname = '127.0.0.1';
   through.port = String(proxy.port);
-  through.searchParams.set('schema', schema);
 
   const logLines: Array<Record<string, unknown>> = [];
   const sink = new Writable({ write(line: Buffer, _e, done) { logLines.push(JSON.parse(line.toString())); done(); } });
