@@ -131,6 +131,23 @@ t.test('two meshd nodes over PostgreSQL + S3 + RabbitMQ act as one service', asy
     t.same([...counts.values()].filter((c) => c !== 1), [], 'every routed message was copied exactly once');
   });
 
+  t.test('object store down: 503 with nothing left behind, then service resumes by itself', async (t) => {
+    await s3.kill();
+    const body = randomBytes(300_000); // past the inline limit, so it must go to the object store
+    const headers = { authorization: authFor(SENDER, PASSWORD), accept: V2, 'content-type': 'application/octet-stream', 'mex-from': SENDER, 'mex-to': RECIPIENT, 'mex-workflowid': 'TEST_WORKFLOW2' };
+    const refused = await raw(nodes[0]!, 'POST', `/messageexchange/${SENDER}/outbox`, headers, body);
+    t.equal(refused.status, 503, 'a send needing the object store is refused as unavailable');
+    t.match(JSON.parse(refused.body.toString()), { detail: [{ event: 'SERVICE', code: '503' }] });
+    const line = await nodeA.waitForLog((r) => r.msg === 'object store unavailable', 'the outage log line', 10_000);
+    t.match(line, { level: 50, dependency: 'object store', url: `/messageexchange/${SENDER}/outbox` }, 'the node logs which store is down');
+    const before = await inboxIds(nodes[1]!, RECIPIENT);
+    await s3.restart();
+    const id = await client(nodes[0]!, SENDER).sendMessage({ to: RECIPIENT, workflowId: 'TEST_WORKFLOW2', body });
+    const after = await inboxIds(nodes[1]!, RECIPIENT);
+    t.same(after.filter((m) => !before.includes(m)), [id], 'only the message accepted after recovery is in the inbox');
+    t.equal(await downloadedHash(nodes[1]!, RECIPIENT, id), sha256(body), 'and it downloads intact');
+  });
+
   t.test('each periodic job has one leader cluster-wide, and another node takes over when it stops', async (t) => {
     for (const job of ['outbox-sweep', 'nonce-prune']) {
       await eventually(async () => becameLeader(nodeA, job).length + becameLeader(nodeB, job).length > 0, `a leader for ${job}`);
