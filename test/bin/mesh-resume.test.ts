@@ -13,10 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import type { RunningMeshd } from '../../mailbox/server/meshd.js';
+import { entryArgs } from '../helpers/entry-point.js';
 import { SHARED_KEY, clientFor, readAll, sha256, startTestMeshd } from '../helpers/meshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LOADER = import.meta.resolve(existsSync(join(ROOT, 'node_modules/tsx')) ? 'tsx' : '@tapjs/typescript/import');
 const CHILD_TIMEOUT_MS = 30_000;
 const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESH_')));
 const CHUNK = 50_000;
@@ -32,7 +32,7 @@ interface CliResult {
 
 /** Starts `mesh ARGS`; `done` settles when it exits (killed after CHILD_TIMEOUT_MS). */
 function start(args: string[], env: Record<string, string>, cwd = ROOT): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', LOADER, join(ROOT, 'bin/mesh.ts'), ...args], {
+  const child = spawn(process.execPath, [...entryArgs('mesh'), ...args], {
     cwd,
     env: { ...BASE_ENV, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,10 +10,10 @@ import t, { type Test } from 'tap';
 import { dataFileName, parseInterval, safeBaseName } from '../../mailbox/client/cli/watch.js';
 import { UsageError } from '../../mailbox/client/cli/args.js';
 import type { RunningMeshd } from '../../mailbox/server/meshd.js';
+import { entryArgs } from '../helpers/entry-point.js';
 import { SHARED_KEY, clientFor, raw, sha256, startTestMeshd } from '../helpers/meshd.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LOADER = import.meta.resolve(existsSync(join(ROOT, 'node_modules/tsx')) ? 'tsx' : '@tapjs/typescript/import');
 const CHILD_TIMEOUT_MS = 30_000;
 const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESH_')));
 
@@ -27,7 +27,7 @@ interface Child {
 
 /** Starts `mesh ARGS` as a child process, killed after CHILD_TIMEOUT_MS. */
 function startMesh(args: string[], env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['--import', LOADER, join(ROOT, 'bin/mesh.ts'), ...args], {
+  const proc = spawn(process.execPath, [...entryArgs('mesh'), ...args], {
     cwd: ROOT,
     env: { ...BASE_ENV, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

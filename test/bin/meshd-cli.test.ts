@@ -13,15 +13,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import t, { type Test } from 'tap';
 import { packageRoot } from '../../broker/config/package-root.js';
 import { MeshClient } from '../../mailbox/client/index.js';
+import { entryArgs, TS_LOADER } from '../helpers/entry-point.js';
 import { raw, readAll, sha256 } from '../helpers/meshd.js';
 
 const ROOT = packageRoot();
-const ENTRY = join(ROOT, 'bin', 'meshd.ts');
-const LOADER = join(ROOT, 'node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
 const SANDBOX_MAILBOXES = 'test/fixtures/sandbox/mailboxes.jsonl';
 const SANDBOX_WORKFLOWS = 'test/fixtures/sandbox/workflows.jsonl';
 
@@ -38,7 +36,7 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function spawnMeshd(t: Test, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [`--import=${pathToFileURL(LOADER).href}`, ENTRY, ...args], {
+  const child = spawn(process.execPath, [...entryArgs('meshd'), ...args], {
     cwd: ROOT,
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,7 +115,7 @@ async function tempDir(t: Test): Promise<string> {
 }
 
 t.test('the ts-node loader tap uses is installed', async (t) => {
-  t.ok(existsSync(LOADER), `${LOADER} exists`);
+  t.ok(existsSync(TS_LOADER), `${TS_LOADER} exists`);
 });
 
 t.test('--help prints every flag and exits 0', async (t) => {

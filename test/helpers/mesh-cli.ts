@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { entryArgs } from './entry-point.js';
 
 /** The repository root (bin/mesh.ts lives under it). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // tsx when installed; otherwise tap's own ts-node loader, transpile-only so each run starts in under a second.
 // Resolved to a URL here because `--import NAME` resolves against the child's cwd, which tests vary.
-const LOADER = import.meta.resolve(existsSync(join(ROOT, 'node_modules/tsx')) ? 'tsx' : '@tapjs/typescript/import');
 // The developer's own MESH_* settings must not leak into the child and change what a test means.
 const BASE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESH_')));
 
@@ -29,7 +28,7 @@ export interface CliOptions {
 /** Runs `mesh ARGS` from the TypeScript source as a child process, bounded in time. */
 export function runMesh(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', LOADER, join(ROOT, 'bin/mesh.ts'), ...args], {
+    const child = spawn(process.execPath, [...entryArgs('mesh'), ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...BASE_ENV, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

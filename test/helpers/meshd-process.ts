@@ -11,13 +11,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import type { Test } from 'tap';
 import { packageRoot } from '../../broker/config/package-root.js';
+import { entryArgs } from './entry-point.js';
 
 export const ROOT = packageRoot();
-const ENTRY = join(ROOT, 'bin', 'meshd.ts');
-const LOADER = join(ROOT, 'node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
 
 /** One pino record from the child's stdout (or a non-JSON line, kept as `{ msg, raw: true }`). */
 export type LogRecord = Record<string, unknown> & { msg?: unknown };
@@ -80,7 +78,7 @@ export class MeshdProcess {
 
   /** Starts `meshd <args>` from the package root; killed and awaited at `t`'s teardown. */
   static spawn(t: Test, args: string[], opts: SpawnOptions = {}): MeshdProcess {
-    const child = spawn(process.execPath, [`--import=${pathToFileURL(LOADER).href}`, ENTRY, ...args], {
+    const child = spawn(process.execPath, [...entryArgs('meshd'), ...args], {
       cwd: ROOT,
       env: childEnv(opts.env ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],
