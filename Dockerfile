@@ -60,8 +60,9 @@ EXPOSE 8700
 
 # slim images have no curl: ask node itself. Plain HTTP; with --tls-cert, override it.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MESH_PORT||8700)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MESH_PORT||8700)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# meshd handles SIGTERM itself: stops intake, finishes in-flight requests, exits 0.
+# meshd handles SIGTERM itself: stops intake, finishes in-flight requests and adapter work, exits 0;
+# past shutdownTimeoutMs (default 25 s) it forces connections closed and exits 1.
 ENTRYPOINT ["node", "dist/bin/meshd.js"]
 CMD ["--config", "conf/meshd.yaml"]

@@ -24,8 +24,9 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     meshd.logger.info({ signal }, 'shutting down');
+    // Exit 1 when the shutdown deadline forced work off: nothing accepted is lost, but it was cut short.
     meshd.close().then(
-      () => process.exit(0),
+      (outcome) => process.exit(outcome.forced ? 1 : 0),
       (err: unknown) => {
         meshd.logger.error({ err }, 'shutdown failed');
         process.exit(1);

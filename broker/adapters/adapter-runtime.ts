@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Directory } from '../directory/directory.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { MessageRecord } from '../message/model.js';
 import type { ObjectStore } from '../objects/object-store.js';
 import type { LifecycleEvents } from '../routing/lifecycle-events.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
 import type { Router } from '../routing/router.js';
 import type { MessageStore, OutputWrite } from '../store/message-store.js';
+import { shouldRetry } from '../transport/retry-policy.js';
 import { UnrecoverableError, type Consumer, type Delivery, type RetryPolicy, type Transport } from '../transport/transport.js';
 import type { AdapterContext, AdapterRegistry, EmitInput } from './adapter.js';
 import { buildEmitted, buildReport, ownObjectKeys, type OutputDeps } from './adapter-outputs.js';
@@ -32,6 +34,8 @@ export interface AdapterRuntimeOptions {
   events?: LifecycleEvents | null;
   /** Most outputs one message may produce. */
   maxOutputs?: number;
+  /** Adapter outcomes and processing time. */
+  metrics?: Metrics | null;
   now?: () => number;
 }
 
@@ -47,7 +51,7 @@ export class AdapterRuntime {
   /** Starts one consumer per adapter that some route uses. */
   async start(): Promise<void> {
     for (const name of this.opts.router.adapters()) {
-      const consumer = await this.opts.transport.consume(name, (d) => this.handle(d), {
+      const consumer = await this.opts.transport.consume(name, (d) => this.observed(name, d), {
         prefetch: this.opts.prefetch,
         retry: this.opts.retry,
         onParked: (d, err) => this.park(d, err),
@@ -59,6 +63,22 @@ export class AdapterRuntime {
   /** Stops consuming; handlers in flight finish first. */
   async stop(): Promise<void> {
     await Promise.all(this.consumers.splice(0).map((c) => c.stop()));
+  }
+
+  /** handle(), timed and counted: `retried` when it throws and the transport will try again. */
+  private async observed(adapter: string, delivery: Delivery): Promise<void> {
+    const metrics = this.opts.metrics;
+    if (!metrics) return this.handle(delivery);
+    const started = process.hrtime.bigint();
+    try {
+      await this.handle(delivery);
+    } catch (err) {
+      // The transport applies the same policy; a failure it will not retry is counted by park().
+      if (shouldRetry(this.opts.retry, delivery.attempt, err)) metrics.adapterOutcome(adapter, 'retried');
+      throw err;
+    } finally {
+      metrics.adapterProcessing(adapter, Number(process.hrtime.bigint() - started) / 1e9);
+    }
   }
 
   /** Processes one delivery; resolving acknowledges it, throwing retries it. */
@@ -119,6 +139,7 @@ export class AdapterRuntime {
         await this.discard(outputs, message);
         return;
       }
+      this.opts.metrics?.adapterOutcome(delivery.envelope.adapter, 'processed');
     } catch (err) {
       await this.discard(outputs, message);
       throw err;
@@ -144,6 +165,7 @@ export class AdapterRuntime {
     const { envelope } = delivery;
     await this.opts.store.parkRouted(envelope.messageId, envelope.adapter, err.message, delivery.attempt, this.now());
     this.opts.events?.emit('parked', envelope, envelope.sender);
+    this.opts.metrics?.adapterOutcome(envelope.adapter, 'parked');
     this.opts.logger.error({ messageId: envelope.messageId, mailbox: envelope.sender, adapter: envelope.adapter, attempts: delivery.attempt, reason: err.message }, 'message parked');
   }
 }

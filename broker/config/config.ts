@@ -52,6 +52,8 @@ export interface RoutingConfig {
   republishAfterMs: number;
 }
 
+export type { JobsConfig } from './jobs-config.js';
+
 export interface MeshdConfig {
   /** Where the config file was read from, if any (for error messages). */
   configFile: string | null;
@@ -70,6 +72,8 @@ export interface MeshdConfig {
   limits: LimitsConfig;
   /** Days an accepted message stays collectable (MESH: 5). */
   inboxExpiryDays: number;
+  /** Scheduled housekeeping jobs (absent = DEFAULT_JOBS with inboxExpiryDays). */
+  jobs?: import('./jobs-config.js').JobsConfig;
   /** Reported by /_ping as `env`. */
   environment: string;
   logLevel: string;
@@ -81,4 +85,13 @@ export interface MeshdConfig {
   objects: string | null;
   /** Bearer token for the operator admin API (parking lot); null disables that API. From MESH_ADMIN_TOKEN. */
   adminToken: string | null;
+  /**
+   * On SIGTERM, how long in-flight requests and adapter work get to finish before meshd forces its
+   * connections closed and exits 1 (absent = 25 s: under compose's and Kubernetes' 30 s grace).
+   */
+  shutdownTimeoutMs?: number;
+  /** On SIGTERM, how long /readyz answers 503 while the listener still serves, before intake stops (absent = 0). */
+  shutdownDrainMs?: number;
+  /** Serve Prometheus metrics at /metrics (absent = true). */
+  metrics?: boolean;
 }

@@ -24,6 +24,7 @@ import { parseObjectStoreUrl } from '../objects/object-store-url.js';
 import { retryDelayMs } from '../transport/retry-policy.js';
 import type { LimitsConfig, MeshdConfig, RolesConfig, RoutingConfig, TlsConfig } from './config.js';
 import { COMMAND_LINE, ConfigError, ENVIRONMENT, configErrorFromAjv } from './config-error.js';
+import { resolveJobsConfig, type JobsConfigFile } from './jobs-config.js';
 import { schemaValidator } from './package-root.js';
 
 /** Log levels meshd accepts (pino's). */
@@ -81,8 +82,10 @@ interface MeshdConfigFile {
   strictWorkflows?: boolean;
   sandboxAdmin?: boolean;
   sandboxAdminForce?: boolean;
+  metrics?: boolean;
   limits?: Partial<LimitsConfig>;
   inboxExpiryDays?: number;
+  jobs?: JobsConfigFile;
   environment?: string;
   logLevel?: string;
   maxClockSkewMinutes?: number;
@@ -92,6 +95,8 @@ interface MeshdConfigFile {
   routing?: Partial<Omit<RoutingConfig, 'routesFile' | 'transport'>>;
   metadata?: string;
   objects?: string;
+  shutdownTimeoutMs?: number;
+  shutdownDrainMs?: number;
 }
 
 /** A value and where it came from, so a later check can blame the right flag, key or variable. */
@@ -181,6 +186,8 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
       'the embedded transport needs both roles in one process; give an amqp:// transport to run api and workers apart');
   }
 
+  const jobs = resolveJobsConfig(file.jobs, file.inboxExpiryDays, shown);
+
   return {
     configFile,
     host,
@@ -194,12 +201,17 @@ export async function loadMeshdConfig(opts: LoadMeshdConfigOptions): Promise<Mes
     sandboxAdmin: sandboxAdmin?.value ?? false,
     sandboxAdminForce,
     limits: { ...DEFAULT_LIMITS, ...file.limits },
-    inboxExpiryDays: file.inboxExpiryDays ?? 5,
+    // One setting, given either way (resolveJobsConfig checks they agree; default 5).
+    inboxExpiryDays: jobs.inboxExpiry.days,
+    jobs,
     environment: file.environment ?? 'local',
     logLevel: logLevel?.value ?? 'info',
     roles: roles.value,
     routing,
     adminToken: resolveAdminToken(env('MESH_ADMIN_TOKEN')),
+    ...optionalMs('shutdownTimeoutMs', first(msFromEnv(fromEnv('MESH_SHUTDOWN_TIMEOUT_MS')), fromFile(file.shutdownTimeoutMs, '/shutdownTimeoutMs'))),
+    ...optionalMs('shutdownDrainMs', first(msFromEnv(fromEnv('MESH_SHUTDOWN_DRAIN_MS')), fromFile(file.shutdownDrainMs, '/shutdownDrainMs'))),
+    metrics: file.metrics ?? true,
     metadata: resolveMetadata(
       first(fromFlag(flags.metadata, '--metadata'), fromEnv('MESH_DATABASE_URL'), fromFile(file.metadata, '/metadata')),
       cwd,
@@ -524,6 +536,18 @@ function checkPort(n: number, source: string, path: string, text = String(n)): v
   if (!(Number.isInteger(n) && n >= 0 && n <= 65535)) {
     throw new ConfigError(source, path, `must be an integer from 0 to 65535, got "${text}"`);
   }
+}
+
+/** A duration in ms from an environment variable, checked as a whole number. */
+function msFromEnv(value: Sourced<string> | undefined): Sourced<number> | undefined {
+  if (!value) return undefined;
+  if (!/^\d{1,9}$/.test(value.value)) throw new ConfigError(value.source, value.path, `must be a whole number of milliseconds, not ${JSON.stringify(value.value)}`);
+  return { ...value, value: Number(value.value) };
+}
+
+/** `{ [key]: ms }` when set, left out otherwise so meshd's default applies. */
+function optionalMs<K extends string>(key: K, value: Sourced<number> | undefined): Partial<Record<K, number>> {
+  return value ? ({ [key]: value.value } as Partial<Record<K, number>>) : {};
 }
 
 function first<T>(...candidates: Array<Sourced<T> | undefined>): Sourced<T> | undefined {

@@ -14,6 +14,7 @@ import { resolveRecipient } from './recipient-resolver.js';
 import type { OutboxPublisher } from '../routing/outbox-publisher.js';
 import type { Router } from '../routing/router.js';
 import type { LifecycleEvents } from '../routing/lifecycle-events.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** What a sender states about a new message (validated headers). */
 export type NewMessage = { to: string; totalChunks: number } & Pick<
@@ -41,6 +42,8 @@ export interface MessageServiceOptions {
   resolvers?: readonly AddressResolver[];
   /** Publishes outbox rows as soon as they are committed. */
   publisher?: OutboxPublisher | null;
+  /** Counts payload bytes received. */
+  metrics?: Metrics | null;
   now?: () => number;
 }
 
@@ -108,6 +111,7 @@ export class MessageService {
       throw err;
     }
     if (outbox) this.opts.publisher?.publishNow([outbox]);
+    this.opts.metrics?.payloadReceived(input.workflowId, stored.size);
     if (record.status !== 'uploading') this.announceAccepted(record);
     this.opts.logger.info({ messageId, mailbox: sender.mailboxId, to: recipient.mailboxId, workflowId: input.workflowId, size: stored.size, status: record.status }, 'message received');
     return record;
@@ -144,6 +148,7 @@ export class MessageService {
       throw err;
     }
     if (result.replacedObjectKey) await this.deleteObject(result.replacedObjectKey);
+    this.opts.metrics?.payloadReceived(message.workflowId, stored.size);
     if (outbox && result.message.status === 'routed') this.opts.publisher?.publishNow([outbox]);
     if (result.message.status !== 'uploading') this.announceAccepted(result.message);
     this.opts.logger.info({ messageId, mailbox: sender.mailboxId, chunk: chunkNo, of: totalChunks, size: stored.size, status: result.message.status }, 'chunk received');

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -176,6 +177,11 @@ export class FsObjectStore implements ObjectStore {
       if (MISSING.has(errCode(err) ?? '')) return false;
       throw err;
     }
+  }
+
+  /** Both directories still there and writable (a volume that vanished or went read-only fails). */
+  async ping(): Promise<void> {
+    await Promise.all([access(this.objectsDir, constants.W_OK), access(this.tmpDir, constants.W_OK)]);
   }
 
   async close(): Promise<void> {

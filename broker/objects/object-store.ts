@@ -33,5 +33,7 @@ export interface ObjectStore {
   /** Deletes the key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /** Cheapest check that the store is usable (readiness): resolves if it is, rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -315,6 +315,16 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /** HEAD of the bucket: reachable, credentials accepted, bucket there. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error(`S3 object store for ${this.where} is closed`);
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      throw this.openFailure(err);
+    }
+  }
+
   /** Releases the client's sockets; read streams still open are cut off. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -51,6 +51,11 @@ export class OutboxPublisher {
     });
   }
 
+  /** The periodic sweep's cluster job, for the jobs view (started and stopped by this publisher). */
+  get sweepJob(): ClusterJob {
+    return this.sweeper;
+  }
+
   /** Publishes entries just committed; failures are logged and left to the sweeper. */
   publishNow(entries: OutboxEntry[]): void {
     for (const entry of entries) {

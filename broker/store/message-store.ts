@@ -65,6 +65,37 @@ export interface ParkedRecord {
   parkedAt: number;
 }
 
+/** A REPORT written in the same transaction as the state change it reports. */
+export interface ReportWrite {
+  message: MessageRecord;
+  event: EventInput;
+}
+
+/** Which messages retireMessages() takes: in one of `from`, untouched since `before`, at most `limit`. */
+export interface RetireRequest {
+  from: MessageStatus[];
+  /** Epoch ms: only messages whose updated_at is at or before this. */
+  before: number;
+  to: MessageStatus;
+  event: EventInput;
+  /** Most messages taken by one call (one transaction); callers loop for more. */
+  limit: number;
+}
+
+/** What retireMessages() did: the messages it moved, and the objects no remaining chunk references. */
+export interface RetireResult {
+  messages: { messageId: string; sender: string; recipient: string }[];
+  /** The caller deletes these after the commit (adapter outputs may share objects, so only unshared keys). */
+  objectKeys: string[];
+}
+
+/** One row of the statistics summary: messages of one workflow in one status. */
+export interface MessageStatRow {
+  workflowId: string;
+  status: MessageStatus;
+  count: number;
+}
+
 /** Raised by stores for expected, coded failures; the HTTP layer maps codes to MESH errors. */
 export class StoreError extends Error {
   constructor(
@@ -84,6 +115,8 @@ export interface MessageStore {
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Cheapest round trip to the store (readiness): resolves if it answers, rejects otherwise. */
+  ping(): Promise<void>;
 
   /**
    * Creates a message with its first chunk (or none, for an empty REPORT) and its first event,
@@ -152,6 +185,8 @@ export interface MessageStore {
   /** Parks a routed message after its attempts ran out; its outbox row stops being swept. */
   parkRouted(messageId: string, adapter: string, reason: string, attempts: number, at: number): Promise<void>;
   listParked(limit: number): Promise<ParkedRecord[]>;
+  /** How many messages are parked (cheap: for metrics, which must not page through the lot). */
+  countParked(): Promise<number>;
   /** Takes a message out of the parking lot for another try; returns its outbox entry, or null if not parked. */
   unpark(messageId: string): Promise<OutboxEntry | null>;
   /** Gives up on a parked message: it leaves the lot and moves routed → error with `event`. */
@@ -163,4 +198,23 @@ export interface MessageStore {
    * For the sandbox admin API and tests.
    */
   reset(mailboxId?: string): Promise<string[]>;
+
+  /** Accepted messages accepted at or before `acceptedBefore` (uncollected), oldest first, at most `limit`. */
+  listUncollected(acceptedBefore: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Inbox expiry, compare-and-set: accepted → undeliverable with `event` and, in the same transaction,
+   * the REPORT to its sender. Returns the updated message, or null (nothing written) if it was no
+   * longer accepted: acknowledged meanwhile, or expired already by another run or node.
+   */
+  expireMessage(messageId: string, event: EventInput, report: ReportWrite | null): Promise<MessageRecord | null>;
+  /**
+   * Moves up to `limit` messages in `from`, untouched since `before`, to `to` with `event`, and deletes
+   * their chunks (inline bytes included), outbox and parked rows, in one transaction; the message row
+   * and its events stay. Concurrent callers never take the same message twice.
+   */
+  retireMessages(req: RetireRequest): Promise<RetireResult>;
+  /** Messages created in [since, until), counted by workflow and current status, in one grouped query. */
+  messageStats(since: number, until: number): Promise<MessageStatRow[]>;
+  /** Returns space freed by deletions to the filesystem where the database needs asking (SQLite), boundedly. */
+  reclaimSpace(): Promise<void>;
 }

@@ -114,6 +114,11 @@ export class InProcessTransport implements Transport {
     return this.closing === null;
   }
 
+  /** Envelopes queued and not yet handed to a consumer (in flight and retry timers are not counted). */
+  async queueDepths(adapters: readonly string[]): Promise<Map<string, number>> {
+    return new Map(adapters.map((a) => [a, this.queues.get(a)?.items.length ?? 0]));
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;

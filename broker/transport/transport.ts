@@ -84,6 +84,8 @@ export interface Transport {
   consume(adapter: string, handler: Handler, options: ConsumeOptions): Promise<Consumer>;
   /** True while connected (health). */
   isConnected(): boolean;
+  /** Messages waiting in each adapter's queue, for metrics; rejects while the broker is unreachable. */
+  queueDepths?(adapters: readonly string[]): Promise<Map<string, number>>;
   /** Stops consumers (finishing in-flight work), flushes publishes, closes connections. */
   close(): Promise<void>;
 }

@@ -37,6 +37,8 @@ export function downloadRoutes(app: FastifyInstance, deps: MailboxApiDeps): void
     if (!chunk) return reply.header('content-length', '0').send();
     const body = await deps.service.openChunk(chunk);
     deps.logger.info({ messageId: message.messageId, mailbox: mailbox.mailboxId, chunk: chunkNo, size: chunk.size }, 'chunk downloaded');
+    // 'finish' = the whole body was handed to the OS; an aborted download never counts.
+    if (deps.metrics) reply.raw.once('finish', () => deps.metrics?.payloadSent(message.workflowId, chunk.size));
     if (message.contentEncoding === 'gzip') {
       if (acceptsGzip(header(request.headers, 'accept-encoding'))) {
         return reply.header('content-encoding', 'gzip').header('content-length', String(chunk.size)).send(body);

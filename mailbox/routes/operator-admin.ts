@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OutboxPublisher } from '../../broker/routing/outbox-publisher.js';
+import type { Housekeeping } from '../../broker/jobs/housekeeping.js';
+import { messageStatistics } from '../../broker/jobs/housekeeping-jobs.js';
 import { meshErrors } from '../errors/mesh-errors.js';
 import { isoSeconds } from '../http/time-format.js';
 import type { MailboxApiDeps } from '../server/api-context.js';
@@ -9,9 +11,15 @@ import type { MailboxApiDeps } from '../server/api-context.js';
 export interface OperatorAdminDeps {
   adminToken: string;
   publisher: OutboxPublisher | null;
+  /** The scheduled jobs, for GET /admin/jobs; absent, that route lists none. */
+  housekeeping?: Housekeeping | null;
+  /** Clock for the statistics window (default Date.now). */
+  now?: () => number;
 }
 
 const MAX_LIST = 1000;
+/** Longest window GET /admin/stats counts over (a grouped scan of that many hours of messages). */
+const MAX_STATS_HOURS = 24 * 31;
 
 function requireToken(expected: string) {
   const want = Buffer.from(`Bearer ${expected}`);
@@ -42,6 +50,29 @@ export function operatorAdminRoutes(app: FastifyInstance, deps: MailboxApiDeps, 
       parked_at: isoSeconds(p.parkedAt),
     }));
     return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify({ parked: body })));
+  });
+
+  app.get('/admin/stats', { preHandler }, async (request, reply) => {
+    const { hours } = request.query as { hours?: string };
+    const h = hours === undefined ? 24 : Number(hours);
+    if (!Number.isInteger(h) || h < 1 || h > MAX_STATS_HOURS) throw meshErrors.validation(['query', 'hours'], `hours must be an integer from 1 to ${MAX_STATS_HOURS}`);
+    const s = await messageStatistics({ store: deps.store, now: admin.now ?? Date.now }, h * 3_600_000);
+    const body = { since: isoSeconds(s.since), until: isoSeconds(s.until), total: s.total, by_status: s.byStatus, by_workflow: s.byWorkflow };
+    return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)));
+  });
+
+  app.get('/admin/jobs', { preHandler }, async (_request, reply) => {
+    const jobs = (admin.housekeeping?.status() ?? []).map((j) => ({
+      name: j.name,
+      schedule: j.schedule,
+      leader: j.leader,
+      running: j.running,
+      last_run_at: j.lastRunAt === null ? null : isoSeconds(j.lastRunAt),
+      last_outcome: j.lastOutcome,
+      last_error: j.lastError,
+      next_run_at: j.nextRunAt === null ? null : isoSeconds(j.nextRunAt),
+    }));
+    return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify({ jobs })));
   });
 
   app.post('/admin/parked/:messageId/replay', { preHandler }, async (request, reply) => {

@@ -2,11 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Directory } from '../../broker/directory/directory.js';
 import type { MessageService } from '../../broker/messages/message-service.js';
+import type { Metrics } from '../../broker/metrics/metrics.js';
 import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
 import type { Authenticated, Authenticator } from '../auth/authenticator.js';
 import { meshErrors, type ApiVersion } from '../errors/mesh-errors.js';
 import { jsonContentType } from '../http/api-version.js';
+import type { Readiness } from './readiness.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,6 +30,10 @@ export interface MailboxApiDeps {
   limits: { maxRequestBytes: number; maxChunks: number; inboxMaxResultsDefault: number };
   environment: string;
   sandboxAdmin: boolean;
+  /** Counts payload bytes served; null or absent when metrics are off. */
+  metrics?: Metrics | null;
+  /** Dependency checks for `/readyz`; without it `/readyz` is not served. */
+  readiness?: Readiness;
 }
 
 export type MailboxParams = { mailbox: string };

@@ -9,6 +9,7 @@ import { handshakeRoutes } from '../routes/handshake.js';
 import { healthRoutes } from '../routes/health.js';
 import { inboxRoutes } from '../routes/inbox.js';
 import { lookupRoutes } from '../routes/lookup.js';
+import { metricsRoutes } from '../routes/metrics.js';
 import { operatorAdminRoutes, type OperatorAdminDeps } from '../routes/operator-admin.js';
 import { outboxRoutes } from '../routes/outbox.js';
 import { sandboxAdminRoutes } from '../routes/sandbox-admin.js';
@@ -68,6 +69,8 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never request.url: IDs in URLs would make one series per message.
+    deps.metrics?.httpRequest(request.method, request.is404 ? null : (request.routeOptions.url ?? null), reply.statusCode, reply.elapsedTime / 1000);
     if (request.meshAuth && RETRYABLE.has(reply.statusCode)) {
       await deps.authenticator.release(request.meshAuth).catch((err: unknown) => deps.logger.error({ err }, 'could not release nonce'));
     }
@@ -102,6 +105,8 @@ export function buildMailboxApp(deps: MailboxApiDeps, https: HttpsOptions | null
   });
 
   healthRoutes(app, deps);
+  // Before the role check: worker-only nodes have adapter and queue metrics worth scraping too.
+  if (deps.metrics) metricsRoutes(app, deps.metrics);
   if (parts.operatorAdmin) operatorAdminRoutes(app, deps, parts.operatorAdmin);
   if (!parts.mailboxApi) return app;
   lookupRoutes(app, deps);

@@ -8,7 +8,11 @@ import { isLoopback } from '../../broker/config/load-config.js';
 import type { Directory } from '../../broker/directory/directory.js';
 import { loadDirectory } from '../../broker/directory/load-directory.js';
 import { ClusterJob } from '../../broker/jobs/cluster-job.js';
+import { DEFAULT_JOBS } from '../../broker/config/jobs-config.js';
+import { Housekeeping } from '../../broker/jobs/housekeeping.js';
 import { MessageService } from '../../broker/messages/message-service.js';
+import { engineMetrics } from '../../broker/metrics/engine-metrics.js';
+import type { Metrics } from '../../broker/metrics/metrics.js';
 import { openObjectStore } from '../../broker/objects/open-object-store.js';
 import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
@@ -25,6 +29,8 @@ import { createTransport } from '../../broker/transport/create-transport.js';
 import type { Transport } from '../../broker/transport/transport.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { buildMailboxApp, type HttpsOptions } from './build-app.js';
+import { Readiness } from './readiness.js';
+import { gracefulShutdown, InFlightRequests, type ShutdownOutcome } from './shutdown.js';
 
 /** A running meshd: where it listens and how to stop it. */
 export interface RunningMeshd {
@@ -38,8 +44,17 @@ export interface RunningMeshd {
   logger: Logger;
   transport: Transport;
   publisher: OutboxPublisher;
-  /** Stops intake, lets in-flight requests finish, then closes the stores. */
-  close(): Promise<void>;
+  /** The scheduled jobs (inbox expiry, purge, abandoned uploads, statistics); tests tick them directly. */
+  housekeeping: Housekeeping;
+  /** The metrics served at /metrics; null when `metrics: false`. */
+  metrics: Metrics | null;
+  /** What /readyz asks; draining once close() has begun. */
+  readiness: Readiness;
+  /**
+   * Drains, stops intake, lets in-flight requests and adapter work finish, then closes the stores,
+   * within config.shutdownTimeoutMs; `forced` if it had to cut them off. Idempotent.
+   */
+  close(): Promise<ShutdownOutcome>;
 }
 
 export interface StartOptions {
@@ -87,7 +102,9 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     sweepIntervalMs: config.routing.sweepIntervalMs,
     republishAfterMs: config.routing.republishAfterMs,
   });
-  const lifecycle = new LifecycleEvents(transport, logger, now);
+  // On unless `metrics: false`: then nothing is counted and /metrics is not served.
+  const metrics = config.metrics === false ? null : engineMetrics({ store, objects, transport, adapters: router.adapters() });
+  const lifecycle = new LifecycleEvents(transport, logger, now, metrics);
   const runtime = config.roles.workers
     ? new AdapterRuntime({
         store,
@@ -104,6 +121,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
         maxRequestBytes: config.limits.maxRequestBytes,
         inboxExpiryDays: config.inboxExpiryDays,
         events: lifecycle,
+        metrics,
         now,
       })
     : null;
@@ -123,14 +141,24 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     router,
     publisher,
     events: lifecycle,
+    metrics,
     ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
     now,
   });
+  const readiness = new Readiness({ store, objects, transport });
+  const housekeeping = new Housekeeping({
+    store,
+    objects,
+    logger,
+    events: lifecycle,
+    now,
+    config: config.jobs ?? { ...DEFAULT_JOBS, inboxExpiry: { ...DEFAULT_JOBS.inboxExpiry, days: config.inboxExpiryDays } },
+  });
   const authenticator = new Authenticator({ directory, store, sharedKey: config.auth.sharedKey, maxClockSkewMinutes: config.auth.maxClockSkewMinutes, now });
   const app = buildMailboxApp(
-    { service, store, objects, directory, authenticator, logger, limits: config.limits, environment: config.environment, sandboxAdmin: config.sandboxAdmin },
+    { service, store, objects, directory, authenticator, logger, limits: config.limits, environment: config.environment, sandboxAdmin: config.sandboxAdmin, metrics, readiness },
     https,
-    { mailboxApi: config.roles.api, operatorAdmin: config.adminToken ? { adminToken: config.adminToken, publisher } : null },
+    { mailboxApi: config.roles.api, operatorAdmin: config.adminToken ? { adminToken: config.adminToken, publisher, housekeeping, now } : null },
   );
 
   // The nonces are in the shared store: one node prunes them for the whole cluster.
@@ -145,12 +173,23 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     },
   });
   pruner.start();
+  housekeeping.showIntervalJob(publisher.sweepJob, config.routing.sweepIntervalMs);
+  housekeeping.showIntervalJob(pruner, NONCE_PRUNE_INTERVAL_MS);
+  housekeeping.start();
+  // Counted from the start, so a shutdown that runs out of time can say which requests held it.
+  const inFlight = new InFlightRequests(app.server);
 
-  const stopEngine = async (): Promise<void> => {
+  const stopEngine = async (stage: (name: string) => void = () => undefined): Promise<void> => {
+    stage('cluster jobs');
     await pruner.stop();
+    await housekeeping.stop();
+    stage('adapter work');
     await runtime?.stop();
+    stage('outbox publishes');
     await publisher.stop();
+    stage('transport');
     await transport.close();
+    stage('stores');
     await store.close();
     await objects.close();
   };
@@ -180,17 +219,21 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     'meshd listening',
   );
 
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    // Order matters: stop intake, let adapters finish, flush publishes, then close connections and stores.
-    closing ??= (async () => {
-      await app.close();
-      await stopEngine();
-      logger.info('meshd stopped');
-    })();
+  let closing: Promise<ShutdownOutcome> | null = null;
+  const close = (): Promise<ShutdownOutcome> => {
+    // Order matters: drain, stop intake, let adapters finish, flush publishes, then close connections and stores.
+    closing ??= gracefulShutdown({
+      app,
+      readiness,
+      inFlight,
+      stopEngine,
+      logger,
+      ...(config.shutdownTimeoutMs !== undefined ? { timeoutMs: config.shutdownTimeoutMs } : {}),
+      ...(config.shutdownDrainMs !== undefined ? { drainMs: config.shutdownDrainMs } : {}),
+    });
     return closing;
   };
-  return { app, url, port, store, objects, directory, logger, transport, publisher, close };
+  return { app, url, port, store, objects, directory, logger, transport, publisher, housekeeping, metrics, readiness, close };
 }
 
 /** Routes from the configured file, with every adapter rule's settings checked by its adapter. */

@@ -150,7 +150,8 @@ function checkMeshd(c: Compose, meshdEnvNames: Set<string>): string[] {
     }
     if (strings(s['command']).some((a) => a.startsWith('--sandbox-admin'))) problems.push(`${name}: the sandbox admin API must stay off`);
     const test = ((s['healthcheck'] as Obj | undefined)?.['test'] ?? []) as unknown[];
-    if (!test.some((a) => String(a).includes('/healthz'))) problems.push(`${name}: the healthcheck should ask /healthz`);
+    // Readiness, not liveness: service_healthy dependants must mean "can take traffic".
+    if (!test.some((a) => String(a).includes('/readyz'))) problems.push(`${name}: the healthcheck should ask /readyz`);
     if (!strings(s['ports']).some((p) => /(^|:)8700$/.test(p))) problems.push(`${name}: container port 8700 is not published`);
   }
   return problems;
@@ -205,7 +206,7 @@ function checkDockerfile(text: string): string[] {
   if (!user || user === 'root' || user.startsWith('0')) problems.push('Dockerfile: the final stage does not run as a non-root USER');
   const hc = instr('HEALTHCHECK').at(-1);
   if (!hc || /^HEALTHCHECK\s+NONE/i.test(hc)) problems.push('Dockerfile: the final stage has no HEALTHCHECK');
-  else if (!hc.includes('/healthz')) problems.push('Dockerfile: the HEALTHCHECK should ask /healthz');
+  else if (!hc.includes('/readyz')) problems.push('Dockerfile: the HEALTHCHECK should ask /readyz');
   if (!instr('EXPOSE').some((l) => /\b8700\b/.test(l))) problems.push('Dockerfile: EXPOSE 8700 missing');
   if (!instr('ENTRYPOINT').some((l) => l.includes('"dist/bin/meshd.js"'))) problems.push('Dockerfile: ENTRYPOINT should run dist/bin/meshd.js');
   // What meshd reads at run time: package.json (packageRoot), schemas/ (validation), conf/ (the CMD).

@@ -3,6 +3,8 @@ import type { PoolClient, PoolConfig } from 'pg';
 import type { ChunkRecord, EventInput, MessageEvent, MessageRecord, MessageStatus } from '../../message/model.js';
 import { StoreError, type InboxPage, type InboxQuery, type MessageStore, type OutboxEntry } from '../message-store.js';
 import type { OutboxRecord, OutputWrite, ParkedRecord, PutChunkResult, WorkflowFilter } from '../message-store.js';
+import type { MessageStatRow, ReportWrite, RetireRequest, RetireResult } from '../message-store.js';
+import * as housekeeping from './housekeeping-ops.js';
 import * as leases from './job-leases.js';
 import { applyMigrations } from './migrations.js';
 import * as queries from './queries.js';
@@ -30,6 +32,9 @@ export interface PostgresMessageStoreOptions {
 /** Advisory lock key serialising inbox positions (an arbitrary constant, 'MESHINBX' in ASCII). */
 /** First key of the per-recipient inbox-order advisory locks (the second is the recipient's hash). */
 const INBOX_ORDER_LOCK = 1_296_651_845;
+
+/** Bound on a readiness probe's query; the probe's caller has its own, shorter, timeout too. */
+const PING_TIMEOUT_MS = 5_000;
 
 export class PostgresMessageStore implements MessageStore {
   private readonly pool: pg.Pool;
@@ -71,6 +76,12 @@ export class PostgresMessageStore implements MessageStore {
     } finally {
       client.release();
     }
+  }
+
+  async ping(): Promise<void> {
+    // A query timeout of its own, so a probe against a dead link frees its pooled client instead of
+    // holding it until TCP gives up (probes repeat every few seconds and would drain the pool).
+    await this.pool.query({ text: 'SELECT 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig);
   }
 
   async close(): Promise<void> {
@@ -201,6 +212,26 @@ export class PostgresMessageStore implements MessageStore {
     return this.tx((c) => queries.resetMessages(c, mailboxId));
   }
 
+  listUncollected(acceptedBefore: number, limit: number): Promise<MessageRecord[]> {
+    return housekeeping.listUncollected(this.pool, acceptedBefore, limit);
+  }
+
+  expireMessage(messageId: string, event: EventInput, report: ReportWrite | null): Promise<MessageRecord | null> {
+    return this.tx((c) => housekeeping.expireMessage(this.internals, c, messageId, event, report));
+  }
+
+  retireMessages(req: RetireRequest): Promise<RetireResult> {
+    return this.tx((c) => housekeeping.retireMessages(this.internals, c, req));
+  }
+
+  messageStats(since: number, until: number): Promise<MessageStatRow[]> {
+    return housekeeping.messageStats(this.pool, since, until);
+  }
+
+  async reclaimSpace(): Promise<void> {
+    // Nothing to do: autovacuum makes deleted rows' space reusable without being asked.
+  }
+
   listOutboxDue(pendingBefore: number, publishedBefore: number, limit: number): Promise<OutboxRecord[]> {
     return routing.listOutboxDue(this.pool, pendingBefore, publishedBefore, limit);
   }
@@ -224,6 +255,10 @@ export class PostgresMessageStore implements MessageStore {
 
   listParked(limit: number): Promise<ParkedRecord[]> {
     return routing.listParked(this.pool, limit);
+  }
+
+  countParked(): Promise<number> {
+    return routing.countParked(this.pool);
   }
 
   unpark(messageId: string): Promise<OutboxEntry | null> {

@@ -125,6 +125,13 @@ export async function listParked(c: Pick<PoolClient, 'query'>, limit: number): P
   }));
 }
 
+/** Size of the parking lot (one row per parked message, so no join is needed). */
+export async function countParked(c: Pick<PoolClient, 'query'>): Promise<number> {
+  // COUNT(*) is bigint, which node-postgres returns as a string.
+  const { rows } = await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM parked');
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** Takes a message out of the lot; its outbox row becomes pending so it is published again. */
 export async function unpark(c: PoolClient, messageId: string): Promise<OutboxEntry | null> {
   const parked = await c.query('DELETE FROM parked WHERE message_id = $1 RETURNING message_id', [messageId]);

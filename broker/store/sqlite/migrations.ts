@@ -134,6 +134,19 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'housekeeping job indexes',
+    sql: `
+      -- Inbox expiry finds uncollected messages by acceptance time; only accepted rows are indexed,
+      -- so the index stays the size of the inboxes, not of the history.
+      CREATE INDEX messages_uncollected ON messages (accepted_at) WHERE status = 'accepted';
+      -- Purge and abandoned-upload clean-up find messages by status and time of their last change.
+      CREATE INDEX messages_status_updated ON messages (status, updated_at);
+      -- The statistics summary counts a day's messages by creation time.
+      CREATE INDEX messages_created ON messages (created_at);
+    `,
+  },
 ];
 
 /**

@@ -110,6 +110,11 @@ export function listParked(db: SqliteInternals, limit: number): ParkedRecord[] {
   }));
 }
 
+/** Size of the parking lot (one row per parked message, so no join is needed). */
+export function countParked(db: SqliteInternals): number {
+  return (db.stmt('SELECT COUNT(*) AS n FROM parked').get() as { n: number }).n;
+}
+
 /** Takes a message out of the lot; its outbox row becomes pending so it is published again. */
 export function unpark(db: SqliteInternals, messageId: string): OutboxEntry | null {
   const parked = db.stmt('DELETE FROM parked WHERE message_id = ? RETURNING message_id').get(messageId);

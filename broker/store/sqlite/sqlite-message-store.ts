@@ -4,14 +4,19 @@ import {
   StoreError,
   type InboxPage,
   type InboxQuery,
+  type MessageStatRow,
   type MessageStore,
   type OutboxEntry,
   type OutboxRecord,
   type OutputWrite,
   type ParkedRecord,
   type PutChunkResult,
+  type ReportWrite,
+  type RetireRequest,
+  type RetireResult,
   type WorkflowFilter,
 } from '../message-store.js';
+import * as housekeeping from './housekeeping-ops.js';
 import * as leases from './job-leases.js';
 import * as routing from './routing-ops.js';
 import { applyMigrations } from './migrations.js';
@@ -31,6 +36,9 @@ import {
   type MessageRow,
 } from './rows.js';
 import { WriteBatcher, type WriteBatcherStats } from './write-batcher.js';
+
+/** Most free pages one reclaimSpace() call returns to the filesystem (4 KiB pages: 40 MiB). */
+const RECLAIM_PAGES = 10_000;
 
 export interface SqliteMessageStoreOptions {
   /** How long a write waits for another connection's lock before failing (default 5000). */
@@ -65,6 +73,9 @@ export class SqliteMessageStore implements MessageStore {
   constructor(path: string, opts: SqliteMessageStoreOptions = {}) {
     this.db = new Database(path);
     this.now = opts.now ?? Date.now;
+    // Before any table exists (a new file) this makes purged pages returnable to the filesystem by
+    // reclaimSpace(); on an existing file it is a no-op, and freed pages are reused by later writes.
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit is fsync'd before it returns, so a resolved write survives power loss (DESIGN §7).
     this.db.pragma('synchronous = FULL');
@@ -88,6 +99,11 @@ export class SqliteMessageStore implements MessageStore {
   async migrate(): Promise<void> {
     this.batcher.flush();
     applyMigrations(this.db);
+  }
+
+  async ping(): Promise<void> {
+    // Throws once the database is closed or its file is unreadable.
+    this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -301,6 +317,31 @@ export class SqliteMessageStore implements MessageStore {
     });
   }
 
+  async listUncollected(acceptedBefore: number, limit: number): Promise<MessageRecord[]> {
+    return housekeeping.listUncollected(this.internals, acceptedBefore, limit);
+  }
+
+  expireMessage(messageId: string, event: EventInput, report: ReportWrite | null): Promise<MessageRecord | null> {
+    return this.batcher.enqueue(() => housekeeping.expireMessage(this.internals, messageId, event, report));
+  }
+
+  retireMessages(req: RetireRequest): Promise<RetireResult> {
+    return this.batcher.enqueue(() => housekeeping.retireMessages(this.internals, req));
+  }
+
+  async messageStats(since: number, until: number): Promise<MessageStatRow[]> {
+    return housekeeping.messageStats(this.internals, since, until);
+  }
+
+  async reclaimSpace(): Promise<void> {
+    // Outside any batch transaction (neither pragma may run inside one). Bounded: at most
+    // RECLAIM_PAGES pages go back per call, so one call never rewrites a large file in one go.
+    this.batcher.flush();
+    if (Number(this.db.pragma('auto_vacuum', { simple: true })) === 2) this.db.pragma(`incremental_vacuum(${RECLAIM_PAGES})`);
+    // Without this the WAL keeps the size of the largest purge batch until the next full checkpoint.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   listOutboxDue(pendingBefore: number, publishedBefore: number, limit: number): Promise<OutboxRecord[]> {
     return Promise.resolve(routing.listOutboxDue(this.internals, pendingBefore, publishedBefore, limit));
   }
@@ -323,6 +364,10 @@ export class SqliteMessageStore implements MessageStore {
 
   listParked(limit: number): Promise<ParkedRecord[]> {
     return Promise.resolve(routing.listParked(this.internals, limit));
+  }
+
+  countParked(): Promise<number> {
+    return Promise.resolve(routing.countParked(this.internals));
   }
 
   unpark(messageId: string): Promise<OutboxEntry | null> {

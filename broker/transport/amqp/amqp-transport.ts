@@ -170,6 +170,26 @@ export class AmqpTransport implements Transport {
     return this.closing === null && this.connection.isReady();
   }
 
+  /**
+   * Ready messages per adapter queue (checkQueue's messageCount; unacknowledged ones are not
+   * included). A short-lived channel of its own: a failed checkQueue closes its channel, and that
+   * must never be the publisher's or a consumer's. Callers bound the wait and cache the result.
+   */
+  async queueDepths(adapters: readonly string[]): Promise<Map<string, number>> {
+    const model = this.connection.current();
+    if (!model) throw transportError('unavailable', 'not connected to RabbitMQ');
+    const channel = await model.createChannel();
+    // A channel closed by the broker emits 'error'; unhandled, that would crash the process.
+    channel.on('error', () => undefined);
+    try {
+      const depths = new Map<string, number>();
+      for (const adapter of adapters) depths.set(adapter, (await channel.checkQueue(this.names.adapterQueue(adapter))).messageCount);
+      return depths;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   /** Stops consumers (in-flight handlers finish), waits for confirms, closes; idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataDir, loadMeshdConfig } from '../../../broker/config/load-config.js';
 import { packageRoot } from '../../../broker/config/package-root.js';
+import { DEFAULT_JOBS } from '../../../broker/config/jobs-config.js';
 
 const KEY = { MESH_SHARED_KEY: 'k' };
 
@@ -23,6 +24,7 @@ t.test('built-in defaults apply when nothing else is given', async (t) => {
     sandboxAdminForce: false,
     limits: { maxRequestBytes: 104857600, maxChunks: 10000, inlineChunkBytes: 65536, inboxMaxResultsDefault: 500 },
     inboxExpiryDays: 5,
+    jobs: DEFAULT_JOBS,
     environment: 'local',
     logLevel: 'info',
     roles: { api: true, workers: true },
@@ -37,6 +39,7 @@ t.test('built-in defaults apply when nothing else is given', async (t) => {
       republishAfterMs: 600000,
     },
     adminToken: null,
+    metrics: true,
     metadata: null,
     objects: null,
   });

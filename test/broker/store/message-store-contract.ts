@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import type { ChunkRecord, EventInput, MessageRecord, MessageStatus } from '../../../broker/message/model.js';
 import { StoreError } from '../../../broker/store/message-store.js';
 import type { MessageStore, WorkflowFilter } from '../../../broker/store/message-store.js';
+import { registerHousekeepingJobTests } from './housekeeping-contract.js';
 import { registerJobLeaseTests } from './job-lease-contract.js';
 import { registerRoutingTests } from './routing-contract.js';
 
@@ -114,6 +115,7 @@ export function messageStoreContract(t: Test, makeStore: () => Promise<MessageSt
   registerHousekeepingTests(test);
   registerRoutingTests(test);
   registerJobLeaseTests(test);
+  registerHousekeepingJobTests(test);
 }
 
 type Register = (name: string, fn: (t: Test, store: MessageStore) => Promise<void>) => void;
