@@ -53,5 +53,8 @@ export type UnavailableDependency = 'metadata store' | 'object store';
 export function unavailableDependency(err: unknown): UnavailableDependency | null {
   if ((err as { code?: unknown } | null)?.code === 'object_store_unavailable') return 'object store';
   if (isStoreConnectionFailure(err)) return 'metadata store';
+  // SQLite still locked by another process after its busy timeout: contention that passes, so the
+  // client should retry (503), not a fault in the request (500).
+  if ((err as { code?: unknown } | null)?.code === 'SQLITE_BUSY') return 'metadata store';
   return null;
 }

@@ -20,6 +20,8 @@ t.test('connection failures of the metadata store are told apart from failing qu
 t.test('unavailableDependency names the store that is down', async (t) => {
   t.equal(unavailableDependency(withCode('connect ECONNREFUSED', 'ECONNREFUSED')), 'metadata store');
   t.equal(unavailableDependency(withCode('object store unavailable: put k', 'object_store_unavailable')), 'object store');
+  t.equal(unavailableDependency(withCode('database is locked', 'SQLITE_BUSY')), 'metadata store', 'SQLite locked past its busy timeout: retry later');
+  t.equal(unavailableDependency(withCode('UNIQUE constraint failed', 'SQLITE_CONSTRAINT_PRIMARYKEY')), null, 'other SQLite errors are not outages');
   t.equal(unavailableDependency(new TypeError('x is undefined')), null, 'anything else is a 500, not a 503');
   t.equal(unavailableDependency(null), null);
 });
