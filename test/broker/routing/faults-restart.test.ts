@@ -7,6 +7,7 @@
 
 import t from 'tap';
 import { MeshdProcess, tempDir, writeMeshdConfig } from '../../helpers/meshd-process.js';
+import { freshSchema, metadataUrl } from '../../helpers/postgres.js';
 import { COPY_RECIPIENT, FANOUT_WORKFLOW, RECIPIENT, SENDER, Traffic, client, eventually, faultEnv, inboxIds, queueDepths, verifyExactlyOnce } from './faults-support.js';
 
 t.test('SIGKILL during traffic, restart on the same data dir: every accepted message once', async (t) => {
@@ -41,10 +42,14 @@ t.test('split roles need RabbitMQ: the embedded transport refuses them', async (
   t.match(meshd.stderr(), /^meshd: .*--roles.*embedded transport needs both roles/, 'saying why, on one line');
 });
 
-t.test('api and workers as separate processes on one data dir and one RabbitMQ prefix', async (t) => {
+// On PostgreSQL, as split roles are deployed. Several processes writing one SQLite file hit
+// 'database is locked' for tens of seconds under load (an open bug, not yet understood), which made
+// this test fail on the SQLite store rather than on what it checks.
+t.test('api and workers as separate processes on one PostgreSQL database and one RabbitMQ prefix', async (t) => {
+  const metadata = ['--metadata', metadataUrl(freshSchema(t, 'roles'))];
   const env = await faultEnv(t, 'roles');
-  const api = await MeshdProcess.start(t, env.args(undefined, ['--roles', 'api']), { name: 'api' });
-  const worker1 = await MeshdProcess.start(t, env.args(undefined, ['--roles', 'workers']), { name: 'worker-1' });
+  const api = await MeshdProcess.start(t, env.args(undefined, ['--roles', 'api', ...metadata]), { name: 'api' });
+  const worker1 = await MeshdProcess.start(t, env.args(undefined, ['--roles', 'workers', ...metadata]), { name: 'worker-1' });
   t.same(api.logged('meshd listening')[0]?.['roles'], ['api'], 'the api process runs the api role only');
   t.same(worker1.logged('meshd listening')[0]?.['roles'], ['workers'], 'the worker process runs the workers role only');
 
@@ -87,7 +92,7 @@ t.test('api and workers as separate processes on one data dir and one RabbitMQ p
     await worker1.kill('SIGKILL');
     const processedByWorker1 = processed() - before;
 
-    const worker2 = await MeshdProcess.start(t, env.args(undefined, ['--roles', 'workers']), { name: 'worker-2' });
+    const worker2 = await MeshdProcess.start(t, env.args(undefined, ['--roles', 'workers', ...metadata]), { name: 'worker-2' });
     const result = await verifyExactlyOnce(t, api.url, traffic, env.prefix);
     t.equal(result.accepted, 151, 'all 151 accepted messages were checked');
     t.equal(traffic.failed('network-error').length + traffic.failed('api-error').length, 0, 'the api process accepted every send while the worker died');
