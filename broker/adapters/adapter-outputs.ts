@@ -29,7 +29,7 @@ export const reportId = (sourceId: string, index: number): string => `${sourceId
 
 /** Builds the message (and its chunks) for one emitted output; payload bytes are stored first. */
 export async function buildEmitted(deps: OutputDeps, source: MessageRecord, envelope: Envelope, index: number, emit: EmitInput): Promise<OutputWrite> {
-  const messageId = emittedId(source.messageId, index);
+  const messageId = emit.key === undefined ? emittedId(source.messageId, index) : `${source.messageId}-${emit.key}`;
   const shared = emit.payload === 'source';
   const chunks = shared ? await sharedChunks(deps, source, messageId) : [await storeBytes(deps, messageId, emit.payload as Buffer | string)];
   const base: MessageRecord = {

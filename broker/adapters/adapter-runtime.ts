@@ -10,7 +10,7 @@ import type { Router } from '../routing/router.js';
 import type { MessageStore, OutputWrite } from '../store/message-store.js';
 import { shouldRetry } from '../transport/retry-policy.js';
 import { UnrecoverableError, type Consumer, type Delivery, type RetryPolicy, type Transport } from '../transport/transport.js';
-import type { AdapterContext, AdapterRegistry, EmitInput } from './adapter.js';
+import { SupersededError, type AdapterContext, type AdapterProgress, type AdapterRegistry, type EmitInput } from './adapter.js';
 import { buildEmitted, buildReport, ownObjectKeys, type OutputDeps } from './adapter-outputs.js';
 import { readWholePayload } from './read-payload.js';
 
@@ -37,6 +37,20 @@ export interface AdapterRuntimeOptions {
   /** Adapter outcomes and processing time. */
   metrics?: Metrics | null;
   now?: () => number;
+}
+
+const OUTPUT_KEY = /^[A-Za-z0-9]{1,40}$/;
+const MAX_STATE_CHARS = 65_536;
+
+/** What one delivery's adapter has queued since its last batch commit, and how far it has got. */
+class BatchState {
+  emits: EmitInput[] = [];
+  readonly reports: Array<{ code: string; description: string }> = [];
+  readonly keys = new Set<string>();
+  /** Outputs numbered so far in this delivery (unkeyed emits take the next number). */
+  emitted = 0;
+  /** The source's committed progress, once read. */
+  progress: number | undefined;
 }
 
 /** Runs adapters as transport consumers: at-least-once delivery in, exactly-once results out. */
@@ -100,39 +114,92 @@ export class AdapterRuntime {
     const settings = this.opts.router.settingsFor(message, adapter.name, envelope.producedBy ?? null);
     if (!settings) throw new UnrecoverableError(`no route sends workflow ${message.workflowId} to adapter ${adapter.name} any more`);
 
-    const emits: EmitInput[] = [];
-    const reports: Array<{ code: string; description: string }> = [];
+    const batch = new BatchState();
     const maxOutputs = this.opts.maxOutputs ?? 10_000;
     const ctx: AdapterContext = {
       settings,
       readPayload: (): Promise<Readable> => readWholePayload(this.opts.store, this.opts.objects, message),
       emit: (output) => {
-        if (emits.length >= maxOutputs) throw new UnrecoverableError(`adapter emitted more than ${maxOutputs} messages`);
-        emits.push(output);
+        if (batch.emits.length >= maxOutputs) throw new UnrecoverableError(`adapter emitted more than ${maxOutputs} messages without committing a batch`);
+        if (output.key !== undefined) {
+          if (!OUTPUT_KEY.test(output.key)) throw new UnrecoverableError(`emit key ${JSON.stringify(output.key)} is not 1 to 40 letters and digits`);
+          if (batch.keys.has(output.key)) throw new UnrecoverableError(`emit key ${output.key} used twice`);
+          batch.keys.add(output.key);
+        }
+        batch.emits.push(output);
       },
       report: (code, description) => {
-        reports.push({ code, description });
+        batch.reports.push({ code, description });
       },
       lookupMailbox: (id) => this.opts.directory.getMailbox(id),
+      lookupEndpoint: (ods, workflowId) => this.opts.directory.lookupEndpoint(ods, workflowId),
+      progress: async () => {
+        const stored = await this.opts.store.routedProgress(message.messageId);
+        batch.progress ??= stored.records;
+        return { records: stored.records, state: stored.state === null ? null : (JSON.parse(stored.state) as unknown) };
+      },
+      commitBatch: (progress) => this.commitBatch(message, delivery, batch, progress, log),
       logger: log,
     };
-    await adapter.handle(message, ctx);
-    await this.commit(message, delivery, emits, reports, log);
+    try {
+      await adapter.handle(message, ctx);
+      await this.commit(message, delivery, batch, log);
+    } catch (err) {
+      if (!(err instanceof SupersededError)) throw err;
+      log.info('another delivery of this message committed first; this one stops');
+    }
   }
 
-  private async commit(message: MessageRecord, delivery: Delivery, emits: EmitInput[], reports: Array<{ code: string; description: string }>, log: Logger): Promise<void> {
+  /** Builds the outputs of the emits (and reports) queued since the last batch; their payloads are stored first. */
+  private async buildOutputs(message: MessageRecord, delivery: Delivery, batch: BatchState, withReports: boolean): Promise<OutputWrite[]> {
     const deps: OutputDeps = { ...this.opts, now: this.now() };
     const outputs: OutputWrite[] = [];
     try {
-      for (const [i, emit] of emits.entries()) {
+      for (const emit of batch.emits) {
+        batch.emitted += 1;
         if (!this.opts.directory.getMailbox(emit.to)?.active) throw new UnrecoverableError(`emitted message is addressed to ${emit.to}, which is not an active mailbox`);
-        outputs.push(await buildEmitted(deps, message, delivery.envelope, i + 1, emit));
+        outputs.push(await buildEmitted(deps, message, delivery.envelope, batch.emitted, emit));
       }
-      for (const [i, r] of reports.entries()) outputs.push(buildReport(deps, message, i + 1, r.code, r.description));
+      if (withReports) for (const [i, r] of batch.reports.entries()) outputs.push(buildReport(deps, message, i + 1, r.code, r.description));
+    } catch (err) {
+      await this.discard(outputs, message);
+      throw err;
+    }
+    return outputs;
+  }
+
+  private async commitBatch(message: MessageRecord, delivery: Delivery, batch: BatchState, progress: AdapterProgress, log: Logger): Promise<void> {
+    const from = (batch.progress ??= (await this.opts.store.routedProgress(message.messageId)).records);
+    const { records } = progress;
+    if (!Number.isSafeInteger(records) || records < from) throw new UnrecoverableError(`batch progress ${records} is behind ${from}`);
+    const state = progress.state === null || progress.state === undefined ? null : JSON.stringify(progress.state);
+    if (state !== null && state.length > MAX_STATE_CHARS) throw new UnrecoverableError(`adapter checkpoint state is over ${MAX_STATE_CHARS} characters`);
+    const outputs = await this.buildOutputs(message, delivery, batch, false);
+    let done: boolean;
+    try {
+      done = await this.opts.store.commitRoutedBatch(message.messageId, from, { records, state }, outputs);
+    } catch (err) {
+      await this.discard(outputs, message);
+      throw err;
+    }
+    if (!done) {
+      await this.discard(outputs, message);
+      throw new SupersededError(message.messageId);
+    }
+    batch.progress = records;
+    batch.emits = [];
+    this.announce(outputs);
+    log.debug({ records, emitted: outputs.length }, 'adapter committed a batch');
+  }
+
+  private async commit(message: MessageRecord, delivery: Delivery, batch: BatchState, log: Logger): Promise<void> {
+    const outputs = await this.buildOutputs(message, delivery, batch, true);
+    const { reports } = batch;
+    try {
       const failed = reports.length > 0;
       const event = failed
         ? { status: 'error' as const, event: 'SEND', code: reports[0]!.code, description: reports[0]!.description, linkedMessageId: null }
-        : { status: 'processed' as const, event: 'PROCESSED', code: null, description: `Processed by adapter ${delivery.envelope.adapter}: ${emits.length} message(s) emitted`, linkedMessageId: null };
+        : { status: 'processed' as const, event: 'PROCESSED', code: null, description: `Processed by adapter ${delivery.envelope.adapter}: ${batch.emitted} message(s) emitted`, linkedMessageId: null };
       const done = await this.opts.store.completeRouted(message.messageId, event, outputs, failed ? 'error' : 'processed');
       if (!done) {
         log.info('another delivery completed this message first; outputs discarded');
@@ -144,12 +211,17 @@ export class AdapterRuntime {
       await this.discard(outputs, message);
       throw err;
     }
+    this.announce(outputs);
+    log.info({ emitted: batch.emitted, reports: reports.length }, 'adapter processed message');
+  }
+
+  /** After a commit: publishes routed outputs and tells the lifecycle stream about delivered ones. */
+  private announce(outputs: OutputWrite[]): void {
     this.opts.publisher.publishNow(outputs.flatMap((o) => (o.outbox ? [o.outbox] : [])));
     for (const o of outputs) {
       if (o.message.status !== 'accepted') continue;
       this.opts.events?.emit(o.message.messageType === 'REPORT' ? 'reported' : 'delivered', o.message, o.message.recipient);
     }
-    log.info({ emitted: emits.length, reports: reports.length }, 'adapter processed message');
   }
 
   private async discard(outputs: OutputWrite[], source: MessageRecord): Promise<void> {

@@ -15,6 +15,11 @@ export interface EmitInput {
   contentType?: string | null;
   /** 'source' shares the source's stored payload (no copy); bytes are stored as a new payload. */
   payload: 'source' | Buffer | string;
+  /**
+   * Names the output within its source ([A-Za-z0-9]{1,40}); its message ID is `<source>-<key>`.
+   * Adapters that commit in batches must key every emit, so a resumed run derives the same IDs.
+   */
+  key?: string;
 }
 
 /** What an adapter may do while handling one message; nothing is committed until handle() resolves. */
@@ -28,7 +33,31 @@ export interface AdapterContext {
   /** Queues a MESH REPORT (error) to the source's sender and marks the source as failed. */
   report(code: string, description: string): void;
   lookupMailbox(mailboxId: string): Mailbox | undefined;
+  /** MESH endpoint lookup: the active mailboxes with this ODS code that receive `workflowId`. */
+  lookupEndpoint(odsCode: string, workflowId: string): Mailbox[];
+  /** Where earlier deliveries of this message got to with commitBatch(): 0 records and null state at first. */
+  progress(): Promise<AdapterProgress>;
+  /**
+   * Commits the emits queued so far with `progress` as the message's checkpoint, and keeps it routed:
+   * for files too large to hold all their outputs in memory. Throws SupersededError if another
+   * delivery of the message moved on first; the runtime then drops this one.
+   */
+  commitBatch(progress: AdapterProgress): Promise<void>;
   logger: Logger;
+}
+
+/** An adapter's checkpoint in one message: records done, and its own JSON-serialisable state (at most 64 KiB). */
+export interface AdapterProgress {
+  records: number;
+  state: unknown;
+}
+
+/** Another delivery of the same message committed first; this one must stop without side effects. */
+export class SupersededError extends Error {
+  constructor(messageId: string) {
+    super(`another delivery of ${messageId} committed first`);
+    this.name = 'SupersededError';
+  }
 }
 
 /**

@@ -53,6 +53,14 @@ export interface OutputWrite {
   outbox: OutboxEntry | null;
 }
 
+/** An adapter's checkpoint in a routed message it commits in batches. */
+export interface RoutedProgress {
+  /** Records (of the adapter's own counting) committed so far. */
+  records: number;
+  /** The adapter's own state at that point, serialised; null if it keeps none. */
+  state: string | null;
+}
+
 /** A parked message, as operators list it. */
 export interface ParkedRecord {
   messageId: string;
@@ -181,6 +189,15 @@ export interface MessageStore {
    * Returns false, writing nothing, if the source was not `routed` (already processed: a duplicate).
    */
   completeRouted(sourceId: string, event: EventInput, outputs: OutputWrite[], finalStatus?: 'processed' | 'error'): Promise<boolean>;
+
+  /** How far a routed message's adapter has committed in batches (commitRoutedBatch); 0 records before the first. */
+  routedProgress(sourceId: string): Promise<RoutedProgress>;
+  /**
+   * Commits one batch of an adapter's outputs while the source stays routed: if its progress is still
+   * `from` records, sets it to `to` and creates the outputs, in one transaction. Returns false, writing
+   * nothing, if the source is no longer routed or another delivery moved its progress first.
+   */
+  commitRoutedBatch(sourceId: string, from: number, to: RoutedProgress, outputs: OutputWrite[]): Promise<boolean>;
 
   /** Parks a routed message after its attempts ran out; its outbox row stops being swept. */
   parkRouted(messageId: string, adapter: string, reason: string, attempts: number, at: number): Promise<void>;

@@ -144,6 +144,21 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_created ON messages (created_at);
     `,
   },
+  {
+    version: 5,
+    name: 'adapter batch progress',
+    sql: `
+      -- How many records of a routed message an adapter has committed in batches (a GRO file of
+      -- 100,000 registrations, say), so a redelivery after a crash resumes instead of starting over.
+      CREATE TABLE routed_progress (
+        message_id TEXT PRIMARY KEY REFERENCES messages (message_id) ON DELETE CASCADE,
+        records    BIGINT NOT NULL,
+        -- The adapter's own checkpoint (JSON), e.g. the counts so far for its end-of-file summary.
+        state      TEXT,
+        updated_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
 import type { ChunkRecord, EventInput, MessageEvent, MessageRecord, MessageStatus } from '../../message/model.js';
 import { StoreError, type InboxPage, type InboxQuery, type MessageStore, type OutboxEntry } from '../message-store.js';
-import type { OutboxRecord, OutputWrite, ParkedRecord, PutChunkResult, WorkflowFilter } from '../message-store.js';
+import type { OutboxRecord, OutputWrite, ParkedRecord, PutChunkResult, RoutedProgress, WorkflowFilter } from '../message-store.js';
 import type { MessageStatRow, ReportWrite, RetireRequest, RetireResult } from '../message-store.js';
 import * as housekeeping from './housekeeping-ops.js';
 import * as leases from './job-leases.js';
@@ -243,6 +243,14 @@ export class PostgresMessageStore implements MessageStore {
   async resetOutboxPublished(): Promise<number> {
     const r = await this.pool.query(`UPDATE outbox SET state = 'pending', published_at = NULL WHERE state = 'published'`);
     return r.rowCount ?? 0;
+  }
+
+  routedProgress(sourceId: string): Promise<RoutedProgress> {
+    return routing.routedProgress(this.pool, sourceId);
+  }
+
+  commitRoutedBatch(sourceId: string, from: number, to: RoutedProgress, outputs: OutputWrite[]): Promise<boolean> {
+    return this.tx((c) => routing.commitRoutedBatch(this.internals, c, sourceId, from, to, outputs));
   }
 
   completeRouted(sourceId: string, event: EventInput, outputs: OutputWrite[], finalStatus: 'processed' | 'error' = 'processed'): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { EventInput, MessageRecord } from '../../message/model.js';
-import type { OutboxEntry, OutboxRecord, OutputWrite, ParkedRecord } from '../message-store.js';
+import type { OutboxEntry, OutboxRecord, OutputWrite, ParkedRecord, RoutedProgress } from '../message-store.js';
 import { UPDATE_STATE, UPSERT_CHUNK, chunkParams, rowToMessage, stateParams, type MessageRow } from './rows.js';
 
 /** The store internals the routing operations share with the message operations; all run inside a transaction on `c`. */
@@ -81,6 +81,32 @@ export async function completeRouted(
   await db.insertEvent(c, sourceId, event, now);
   await c.query('DELETE FROM outbox WHERE message_id = $1', [sourceId]);
   await c.query('DELETE FROM parked WHERE message_id = $1', [sourceId]);
+  await insertOutputs(db, c, outputs, now);
+  return true;
+}
+
+/** Records an adapter has committed of a routed message in batches; 0 before the first. */
+export async function routedProgress(c: Pick<PoolClient, 'query'>, sourceId: string): Promise<RoutedProgress> {
+  const { rows } = await c.query<{ records: string; state: string | null }>('SELECT records, state FROM routed_progress WHERE message_id = $1', [sourceId]);
+  return rows[0] ? { records: Number(rows[0].records), state: rows[0].state } : { records: 0, state: null };
+}
+
+/** Commits one batch of a routed message's outputs if its progress is still `from`; false (nothing written) otherwise. */
+export async function commitRoutedBatch(db: PgInternals, c: PoolClient, sourceId: string, from: number, to: RoutedProgress, outputs: OutputWrite[]): Promise<boolean> {
+  // The message row lock serialises two deliveries of one message, so only one can move `from`.
+  const row = await db.lockMessage(c, sourceId);
+  if (!row || row.status !== 'routed' || (await routedProgress(c, sourceId)).records !== from) return false;
+  const now = db.now();
+  await c.query(
+    `INSERT INTO routed_progress (message_id, records, state, updated_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (message_id) DO UPDATE SET records = excluded.records, state = excluded.state, updated_at = excluded.updated_at`,
+    [sourceId, to.records, to.state, now],
+  );
+  await insertOutputs(db, c, outputs, now);
+  return true;
+}
+
+async function insertOutputs(db: PgInternals, c: PoolClient, outputs: OutputWrite[], now: number): Promise<void> {
   await db.lockInboxOrder(c, outputs.filter((o) => o.message.status === 'accepted').map((o) => o.message.recipient));
   for (const out of outputs) {
     await db.insertMessage(c, out.message);
@@ -88,7 +114,6 @@ export async function completeRouted(
     await db.insertEvent(c, out.message.messageId, out.event, now);
     if (out.outbox) await insertOutbox(c, out.outbox, now);
   }
-  return true;
 }
 
 /** Parks a message: recorded for operators, and no longer swept for republishing. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ChunkRecord, EventInput, MessageRecord } from '../../message/model.js';
-import type { OutboxEntry, OutboxRecord, OutputWrite, ParkedRecord } from '../message-store.js';
+import type { OutboxEntry, OutboxRecord, OutputWrite, ParkedRecord, RoutedProgress } from '../message-store.js';
 import { UPDATE_STATE, UPSERT_CHUNK, chunkToRow, rowToMessage, type MessageRow } from './rows.js';
 
 /** The store internals the routing operations share with the message operations. */
@@ -70,13 +70,36 @@ export function completeRouted(db: SqliteInternals, sourceId: string, event: Eve
   db.insertEvent(sourceId, event, now);
   db.stmt('DELETE FROM outbox WHERE message_id = ?').run(sourceId);
   db.stmt('DELETE FROM parked WHERE message_id = ?').run(sourceId);
+  insertOutputs(db, outputs, now);
+  return true;
+}
+
+/** Records an adapter has committed of a routed message in batches; 0 before the first. */
+export function routedProgress(db: SqliteInternals, sourceId: string): RoutedProgress {
+  const row = db.stmt('SELECT records, state FROM routed_progress WHERE message_id = ?').get(sourceId) as { records: number; state: string | null } | undefined;
+  return row ? { records: row.records, state: row.state } : { records: 0, state: null };
+}
+
+/** Commits one batch of a routed message's outputs if its progress is still `from`; false (nothing written) otherwise. */
+export function commitRoutedBatch(db: SqliteInternals, sourceId: string, from: number, to: RoutedProgress, outputs: OutputWrite[]): boolean {
+  const row = db.messageRow(sourceId);
+  if (!row || row.status !== 'routed' || routedProgress(db, sourceId).records !== from) return false;
+  const now = db.now();
+  db.stmt(
+    `INSERT INTO routed_progress (message_id, records, state, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (message_id) DO UPDATE SET records = excluded.records, state = excluded.state, updated_at = excluded.updated_at`,
+  ).run(sourceId, to.records, to.state, now);
+  insertOutputs(db, outputs, now);
+  return true;
+}
+
+function insertOutputs(db: SqliteInternals, outputs: OutputWrite[], now: number): void {
   for (const out of outputs) {
     db.insertMessage(out.message);
     for (const chunk of out.chunks) db.stmt(UPSERT_CHUNK).run(chunkToRow(chunk as ChunkRecord));
     db.insertEvent(out.message.messageId, out.event, now);
     if (out.outbox) insertOutbox(db, out.outbox, now);
   }
-  return true;
 }
 
 /** Parks a message: recorded for operators, and no longer swept for republishing. */

@@ -15,6 +15,7 @@ import {
   type RetireRequest,
   type RetireResult,
   type WorkflowFilter,
+  type RoutedProgress,
 } from '../message-store.js';
 import * as housekeeping from './housekeeping-ops.js';
 import * as leases from './job-leases.js';
@@ -352,6 +353,14 @@ export class SqliteMessageStore implements MessageStore {
 
   resetOutboxPublished(): Promise<number> {
     return this.batcher.enqueue(() => this.stmt(`UPDATE outbox SET state = 'pending', published_at = NULL WHERE state = 'published'`).run().changes);
+  }
+
+  routedProgress(sourceId: string): Promise<RoutedProgress> {
+    return Promise.resolve(routing.routedProgress(this.internals, sourceId));
+  }
+
+  commitRoutedBatch(sourceId: string, from: number, to: RoutedProgress, outputs: OutputWrite[]): Promise<boolean> {
+    return this.batcher.enqueue(() => routing.commitRoutedBatch(this.internals, sourceId, from, to, outputs));
   }
 
   completeRouted(sourceId: string, event: EventInput, outputs: OutputWrite[], finalStatus: 'processed' | 'error' = 'processed'): Promise<boolean> {

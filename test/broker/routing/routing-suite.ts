@@ -30,10 +30,13 @@ routes:
   - name: bounce
     match: { workflow: BOUNCE }
     target: { adapter: bouncer, settings: {} }
+  - name: batches
+    match: { workflow: BATCHES }
+    target: { adapter: batcher, settings: {} }
 `;
 
 /** Test adapters: one that fails a set number of times, one that always fails, one that bounces. */
-export function testAdapters(state: { flakyFailures: number; poisonHealed: boolean; handled: string[] }): AdapterRegistry {
+export function testAdapters(state: { flakyFailures: number; poisonHealed: boolean; handled: string[]; batchCrashes?: number }): AdapterRegistry {
   const flaky: Adapter = {
     name: 'flaky',
     workflows: ['FLAKY'],
@@ -59,7 +62,31 @@ export function testAdapters(state: { flakyFailures: number; poisonHealed: boole
       ctx.report('15', 'Invalid file: no registrations');
     },
   };
-  return new Map([...builtInAdapters(), ['flaky', flaky], ['poison', poison], ['bouncer', bouncer]]);
+  // Emits one keyed output per item of the payload ("a,b,c,..."), committing every 3 items with a
+  // running total as its state, and crashes after its second batch while batchCrashes lasts.
+  const batcher: Adapter = {
+    name: 'batcher',
+    workflows: ['BATCHES'],
+    async handle(_message, ctx) {
+      const items = (await readAll(await ctx.readPayload())).toString().split(',');
+      const start = await ctx.progress();
+      let total = (start.state as { total: number } | null)?.total ?? 0;
+      let batches = 0;
+      for (let i = start.records; i < items.length; i++) {
+        ctx.emit({ to: 'GP1', key: `I${i}`, payload: items[i]! });
+        total += items[i]!.length;
+        if ((i + 1) % 3 === 0) {
+          await ctx.commitBatch({ records: i + 1, state: { total } });
+          if (++batches === 2 && (state.batchCrashes ?? 0) > 0) {
+            state.batchCrashes! -= 1;
+            throw new Error('crash after a committed batch');
+          }
+        }
+      }
+      ctx.emit({ to: 'GP2', key: 'SUMMARY', payload: `resumed at ${start.records}, total ${total}` });
+    },
+  };
+  return new Map([...builtInAdapters(), ['flaky', flaky], ['poison', poison], ['bouncer', bouncer], ['batcher', batcher]]);
 }
 
 /** Polls until `check` passes or the bound runs out (routing is asynchronous). */
@@ -80,7 +107,7 @@ export async function inboxOf(url: string, mb: string): Promise<string[]> {
 
 /** The routing behaviour every transport must give. */
 export function routingSuite(t: Test, routing: () => Promise<Partial<RoutingConfig>>): void {
-  const start = async (t: Test, state = { flakyFailures: 0, poisonHealed: false, handled: [] as string[] }) => {
+  const start = async (t: Test, state: Parameters<typeof testAdapters>[0] = { flakyFailures: 0, poisonHealed: false, handled: [] as string[] }) => {
     const meshd = await startTestMeshd(t, { mailboxes: MAILBOXES, routesYaml: ROUTES, adapters: testAdapters(state), routing: await routing(), config: { adminToken: 'test-admin-token-0123456789' } });
     return { meshd, state };
   };
@@ -191,5 +218,18 @@ export function routingSuite(t: Test, routing: () => Promise<Partial<RoutingConf
     await new Promise((r) => setTimeout(r, 500));
     t.equal((await inboxOf(meshd.url, 'GP1')).length, 1, 'still one copy');
     t.equal((await inboxOf(meshd.url, 'GP2')).length, 1);
+  });
+
+  t.test('an adapter committing in batches resumes after a crash from its checkpoint, each output once', async (t) => {
+    const { meshd } = await start(t, { flakyFailures: 0, poisonHealed: false, handled: [], batchCrashes: 1 });
+    const items = Array.from({ length: 10 }, (_, i) => `item${i}`);
+    const id = await clientFor(t, meshd, 'SRC1').sendMessage({ to: 'HUB1', workflowId: 'BATCHES', body: items.join(',') });
+    const [summary] = await eventually(async () => { const ids = await inboxOf(meshd.url, 'GP2'); return ids.length ? ids : null; }, 'summary after the retry');
+    const body = (await readAll((await clientFor(t, meshd, 'GP2').downloadMessage(summary!)).body)).toString();
+    t.equal(body, `resumed at 6, total ${items.join('').length}`, 'the retry started after the two committed batches, with their state');
+    const gp1 = await inboxOf(meshd.url, 'GP1');
+    t.same(gp1, items.map((_, i) => `${id}-I${i}`), 'every item exactly once, in order, with IDs from their keys');
+    const track = (await raw(meshd.url, 'GET', `/messageexchange/SRC1/outbox/tracking?messageID=${id}`, { authorization: authFor('SRC1'), accept: V2 })).json();
+    t.equal(track.status, 'accepted', 'the source is processed (MESH shows it accepted)');
   });
 }

@@ -67,6 +67,32 @@ export function registerRoutingTests(test: Register): void {
     t.equal(m?.statusCode, '15');
   });
 
+  test('commitRoutedBatch commits batches in order, once each, while the source stays routed', async (t, store) => {
+    const a = mailbox();
+    const id = await route(store);
+    t.same(await store.routedProgress(id), { records: 0, state: null }, 'no progress before the first batch');
+    t.equal(await store.commitRoutedBatch(id, 0, { records: 2, state: '{"matched":2}' }, [output(id, a, 1, 'k1'), output(id, a, 2, 'k2')]), true);
+    t.same(await store.routedProgress(id), { records: 2, state: '{"matched":2}' }, 'records and state are kept together');
+    t.equal((await store.getMessage(id))?.status, 'routed', 'the source is still routed');
+    t.same((await store.listInbox({ recipient: a, limit: 10 })).messageIds, [`${id}-1`, `${id}-2`], 'the batch is delivered at once');
+    t.equal(await store.commitRoutedBatch(id, 0, { records: 2, state: null }, [output(id, a, 9, 'k9')]), false, 'a replay of the same batch is refused');
+    t.equal(await store.getMessage(`${id}-9`), null, 'and writes nothing');
+    t.equal(await store.commitRoutedBatch(id, 1, { records: 3, state: null }, [output(id, a, 8, 'k8')]), false, 'so is a batch from a stale position');
+    t.equal(await store.commitRoutedBatch(id, 2, { records: 3, state: null }, [output(id, a, 3, 'k3')]), true, 'the next batch goes on from where the last ended');
+    t.same(await store.routedProgress(id), { records: 3, state: null });
+    t.equal(await store.completeRouted(id, makeEvent('processed', 'PROCESSED'), [output(id, a, 4, 'k4')]), true, 'completion still works after batches');
+    t.equal(await store.commitRoutedBatch(id, 3, { records: 4, state: null }, [output(id, a, 5, 'k5')]), false, 'no batch once the source is processed');
+    t.same((await store.listInbox({ recipient: a, limit: 10 })).messageIds, [1, 2, 3, 4].map((n) => `${id}-${n}`));
+  });
+
+  test('two concurrent batches from one position: exactly one commits', async (t, store) => {
+    const a = mailbox();
+    const id = await route(store);
+    const results = await Promise.all([1, 2].map((n) => store.commitRoutedBatch(id, 0, { records: 1, state: null }, [output(id, a, n, `c${n}`)])));
+    t.same(results.filter(Boolean).length, 1, 'one winner');
+    t.equal((await store.listInbox({ recipient: a, limit: 10 })).messageIds.length, 1, 'one batch of outputs');
+  });
+
   test('park, list, unpark, discard', async (t, store) => {
     const id = await route(store);
     const other = await route(store);
