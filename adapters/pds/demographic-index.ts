@@ -30,6 +30,11 @@ export interface RegistrationState {
   priorDateOfDeath: string | null;
   /** The MESH message (GRO file) whose processing applied this version. */
   sourceMessageId: string;
+  /**
+   * The adapter's decision for this version (its own JSON), so a replay after a crash between the
+   * index write and the commit of the outputs sends the same thing again.
+   */
+  outcome?: string | null;
   updatedAt: number;
 }
 

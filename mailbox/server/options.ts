@@ -15,6 +15,7 @@ export type MeshdFlagOptions = MeshdConfigOverrides;
 
 export const MESHD_HELP = `Usage: meshd [options]
        meshd parked list|replay ID...|discard ID... [options]   (see meshd parked --help)
+       meshd pds import FILE [options]                       (see meshd pds --help)
 
 Runs the MESH API v2 compatible message exchange.
 Settings come from built-in defaults, then --config FILE, then MESH_* environment

@@ -103,17 +103,14 @@ export async function runParkedCommand(argv: string[], io: ParkedCommandIo): Pro
 
   let store: MessageStore | undefined;
   try {
-    const argv = { config: command.config, dataDir: command.dataDir, ...(command.metadata !== undefined ? { metadata: command.metadata } : {}) };
-    const { dataDir, metadata } = await loadDataDir({ argv, env: io.env, cwd: io.cwd });
-    if (metadata === null || metadata.startsWith('sqlite:')) {
-      const dbFile = metadata === null ? join(dataDir, 'meshd.sqlite') : metadata.slice('sqlite:'.length);
+    const location = await locateMetadataStore(command, io);
+    if ('missingDatabase' in location) {
       // Opening SQLite would create an empty database at a mistyped path and then
       // report "no parked messages", which reads as good news; refuse instead.
-      if (!(await stat(dbFile).catch(() => undefined))?.isFile()) {
-        io.stderr.write(`meshd parked: no meshd database at ${dbFile} (check --data-dir, --metadata, --config or MESH_DATA_DIR)\n`);
-        return PARKED_EXIT.usage;
-      }
+      io.stderr.write(`meshd parked: no meshd database at ${location.missingDatabase} (check --data-dir, --metadata, --config or MESH_DATA_DIR)\n`);
+      return PARKED_EXIT.usage;
     }
+    const { dataDir, metadata } = location;
     store = await openMessageStore(metadata, dataDir);
     const action = { list, replay, discard }[command.action];
     return await action(store, command, io);
@@ -127,6 +124,29 @@ export async function runParkedCommand(argv: string[], io: ParkedCommandIo): Pro
   } finally {
     await store?.close();
   }
+}
+
+/** Where meshd keeps its metadata, or the SQLite file that should hold it but does not exist. */
+export type MetadataLocation = { dataDir: string; metadata: string | null } | { missingDatabase: string };
+
+/**
+ * Finds meshd's metadata store as meshd itself would: --metadata, MESH_DATABASE_URL, the config
+ * file's `metadata`, else SQLite in the data directory (--data-dir, MESH_DATA_DIR, the config
+ * file's `dataDir`, ./data). Throws ConfigError for a bad config file. A SQLite file that does not
+ * exist is reported, not created: a command run against a mistyped path must not quietly work on
+ * an empty database that meshd never reads.
+ */
+export async function locateMetadataStore(
+  flags: { config?: string | undefined; dataDir?: string | undefined; metadata?: string | undefined },
+  io: Pick<ParkedCommandIo, 'env' | 'cwd'>,
+): Promise<MetadataLocation> {
+  const argv = { config: flags.config, dataDir: flags.dataDir, ...(flags.metadata !== undefined ? { metadata: flags.metadata } : {}) };
+  const { dataDir, metadata } = await loadDataDir({ argv, env: io.env, cwd: io.cwd });
+  if (metadata === null || metadata.startsWith('sqlite:')) {
+    const dbFile = metadata === null ? join(dataDir, 'meshd.sqlite') : metadata.slice('sqlite:'.length);
+    if (!(await stat(dbFile).catch(() => undefined))?.isFile()) return { missingDatabase: dbFile };
+  }
+  return { dataDir, metadata };
 }
 
 function parseParkedArgs(argv: string[]): ParsedCommand | 'help' {
