@@ -4,6 +4,7 @@ import { loadMeshdConfig } from '../broker/config/load-config.js';
 import { builtInAdapters } from '../adapters/index.js';
 import { startMeshd } from '../mailbox/server/meshd.js';
 import { runParkedCommand } from '../mailbox/server/parked-command.js';
+import { runPdsCommand } from '../adapters/pds/cli/pds-command.js';
 import { MESHD_HELP, parseMeshdArgs } from '../mailbox/server/options.js';
 
 /** meshd: the MESH API v2 server. Exits 2 with one line on bad flags or configuration. */
@@ -12,13 +13,17 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runParkedCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
     return;
   }
+  if (argv[0] === 'pds') {
+    process.exitCode = await runPdsCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+    return;
+  }
   const { options, help } = parseMeshdArgs(argv);
   if (help) {
     process.stdout.write(MESHD_HELP);
     return;
   }
   const config = await loadMeshdConfig({ argv: options, env: process.env, cwd: process.cwd() });
-  const meshd = await startMeshd(config, { adapters: builtInAdapters() });
+  const meshd = await startMeshd(config, { adapters: builtInAdapters });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -43,6 +43,8 @@ export interface MeshdProcessOptions {
   routing?: Record<string, unknown>;
   /** Scaled-out stores (`metadata:` and `objects:`), with the environment they need; unset: embedded. */
   stores?: { metadata: string; objects: string; env: Record<string, string> };
+  /** ODS code per mailbox ID (e.g. a GP practice's code for its mailbox); unlisted mailboxes get `X26`. */
+  odsCodes?: Record<string, string>;
 }
 
 /** Resource use of the meshd process so far, read from /proc (NaN where /proc is missing). */
@@ -59,6 +61,10 @@ export interface ProcessUsage {
 export interface MeshdProcess {
   url: string;
   pid: number;
+  /** The config file meshd was started with, for CLI commands run against the same stores (`meshd pds import`). */
+  configFile: string;
+  /** meshd's data directory (embedded SQLite at `<dataDir>/meshd.sqlite`, objects under `<dataDir>/objects`). */
+  dataDir: string;
   /** Reads current usage without disturbing the process. */
   usage(): ProcessUsage;
   /** Reads final usage, stops meshd (SIGTERM, then SIGKILL) and deletes its files. */
@@ -99,7 +105,7 @@ export async function startMeshdProcess(opts: MeshdProcessOptions): Promise<Mesh
     const output = captureTail(child);
     const url = `http://127.0.0.1:${port}`;
     await waitReady(child, url, output);
-    return handle(child, url, root);
+    return handle(child, url, root, configFile);
   } catch (err) {
     if (child) {
       child.kill('SIGKILL');
@@ -110,12 +116,14 @@ export async function startMeshdProcess(opts: MeshdProcessOptions): Promise<Mesh
   }
 }
 
-function handle(child: ChildProcess, url: string, root: string): MeshdProcess {
+function handle(child: ChildProcess, url: string, root: string, configFile: string): MeshdProcess {
   const pid = child.pid!;
   let stopped: Promise<ProcessUsage> | null = null;
   return {
     url,
     pid,
+    configFile,
+    dataDir: join(root, 'data'),
     usage: () => readUsage(pid),
     stop() {
       stopped ??= (async () => {
@@ -134,7 +142,7 @@ function handle(child: ChildProcess, url: string, root: string): MeshdProcess {
 async function writeConfig(root: string, port: number, opts: MeshdProcessOptions): Promise<string> {
   const dataDir = join(root, 'data');
   await mkdir(dataDir);
-  const mailboxes = opts.mailboxIds.map((id) => ({ id, name: `Bench ${id}`, odsCode: 'X26', orgCode: 'X26', orgName: 'Bench', password: benchPassword(id) }));
+  const mailboxes = opts.mailboxIds.map((id) => ({ id, name: `Bench ${id}`, odsCode: opts.odsCodes?.[id] ?? 'X26', orgCode: 'X26', orgName: 'Bench', password: benchPassword(id) }));
   const config = {
     host: '127.0.0.1',
     port,

@@ -199,7 +199,8 @@ export class AdapterRuntime {
       const failed = reports.length > 0;
       const event = failed
         ? { status: 'error' as const, event: 'SEND', code: reports[0]!.code, description: reports[0]!.description, linkedMessageId: null }
-        : { status: 'processed' as const, event: 'PROCESSED', code: null, description: `Processed by adapter ${delivery.envelope.adapter}: ${batch.emitted} message(s) emitted`, linkedMessageId: null };
+        : // Code 00 so the sender's tracking says what became of the message, in MESH's terms (TRANSFER, success).
+          { status: 'processed' as const, event: 'TRANSFER', code: '00', description: `Processed by adapter ${delivery.envelope.adapter}: ${batch.emitted} message(s) emitted`, linkedMessageId: null };
       const done = await this.opts.store.completeRouted(message.messageId, event, outputs, failed ? 'error' : 'processed');
       if (!done) {
         log.info('another delivery completed this message first; outputs discarded');

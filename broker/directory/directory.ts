@@ -24,6 +24,7 @@ export interface Workflow {
 export class Directory {
   private readonly mailboxes = new Map<string, Mailbox>();
   private readonly workflows = new Map<string, Workflow>();
+  private readonly receiversByOds = new Map<string, Map<string, Mailbox[]>>();
 
   constructor(mailboxes: Iterable<Mailbox>, workflows: Iterable<Workflow>) {
     for (const m of mailboxes) this.mailboxes.set(m.mailboxId.toUpperCase(), m);
@@ -49,8 +50,18 @@ export class Directory {
 
   /** Active receivers of a workflow whose ODS code matches (endpointlookup). */
   lookupEndpoint(odsCode: string, workflowId: string): Mailbox[] {
-    const ods = odsCode.toUpperCase();
-    return this.workflowReceivers(workflowId).filter((m) => m.odsCode.toUpperCase() === ods);
+    // Indexed per workflow on first use: an adapter looks up one practice per record, and a
+    // national workflow has thousands of receivers. The directory never changes once loaded.
+    let byOds = this.receiversByOds.get(workflowId);
+    if (!byOds) {
+      byOds = new Map();
+      for (const m of this.workflowReceivers(workflowId)) {
+        const key = m.odsCode.toUpperCase();
+        byOds.set(key, [...(byOds.get(key) ?? []), m]);
+      }
+      this.receiversByOds.set(workflowId, byOds);
+    }
+    return [...(byOds.get(odsCode.toUpperCase()) ?? [])];
   }
 
   /** Active receivers registered for a workflow (workflowsearch). */

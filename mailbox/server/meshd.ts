@@ -18,7 +18,11 @@ import type { ObjectStore } from '../../broker/objects/object-store.js';
 import type { MessageStore } from '../../broker/store/message-store.js';
 import { openMessageStore } from '../../broker/store/open-store.js';
 import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
-import type { AddressResolver } from '../../broker/messages/address-resolver.js';
+import { odsCodeResolver, type AddressResolver } from '../../broker/messages/address-resolver.js';
+import type { AdapterServices } from '../../adapters/index.js';
+import type { DemographicIndex } from '../../adapters/pds/demographic-index.js';
+import { gpProviderResolver } from '../../adapters/pds/gp-provider-resolver.js';
+import { openDemographicIndex } from '../../adapters/pds/store/open-demographic-index.js';
 import { AdapterRuntime } from '../../broker/adapters/adapter-runtime.js';
 import { emptyRoutes, loadRoutes } from '../../broker/routing/load-routes.js';
 import { LifecycleEvents } from '../../broker/routing/lifecycle-events.js';
@@ -39,6 +43,8 @@ export interface RunningMeshd {
   url: string;
   port: number;
   store: MessageStore;
+  /** The demographic index (PDS-like) in the same metadata store. */
+  demographics: DemographicIndex;
   objects: ObjectStore;
   directory: Directory;
   logger: Logger;
@@ -61,9 +67,15 @@ export interface StartOptions {
   logger?: Logger;
   /** Use this directory instead of loading the configured files (tests). */
   directory?: Directory;
-  /** Adapters by name (the composition root passes adapters/index.ts's registry). */
-  adapters?: AdapterRegistry;
-  /** Address resolvers for `mex-To` values that are not mailbox IDs, tried in order (default: ODS codes). */
+  /**
+   * Adapters by name, or a function building them from the services meshd opens (bin/meshd.ts
+   * passes adapters/index.ts's builtInAdapters).
+   */
+  adapters?: AdapterRegistry | ((services: AdapterServices) => AdapterRegistry);
+  /**
+   * Address resolvers for `mex-To` values that are not mailbox IDs, tried in order (default:
+   * GPPROVIDER_ demographic addressing against the index, then ODS codes).
+   */
   resolvers?: readonly AddressResolver[];
   /** Use this transport instead of building one from config.routing.transport (tests). */
   transport?: Transport;
@@ -80,10 +92,18 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
   const directory = opts.directory ?? (await loadDirectory(config.mailboxFiles, config.workflowFiles, opts.env ?? process.env));
   const https = config.tls ? await readTls(config) : null;
 
-  const adapters = opts.adapters ?? new Map();
-  const router = new Router(await loadRoutesFor(config, adapters));
-
   await mkdir(config.dataDir, { recursive: true });
+  // The demographic index lives in the metadata store; adapters and GPPROVIDER_ addressing use it.
+  const demographics = await openDemographicIndex(config.metadata, config.dataDir);
+  let router: Router;
+  let adapters: AdapterRegistry;
+  try {
+    adapters = typeof opts.adapters === 'function' ? opts.adapters({ demographics }) : (opts.adapters ?? new Map());
+    router = new Router(await loadRoutesFor(config, adapters));
+  } catch (err) {
+    await demographics.close();
+    throw err;
+  }
   const store = await openMessageStore(config.metadata, config.dataDir);
   const objects = await openObjectStore(config.objects, config.dataDir);
   const now = opts.now ?? Date.now;
@@ -142,7 +162,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     publisher,
     events: lifecycle,
     metrics,
-    ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
+    resolvers: opts.resolvers ?? [gpProviderResolver(demographics), odsCodeResolver],
     now,
   });
   const readiness = new Readiness({ store, objects, transport });
@@ -191,6 +211,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     await transport.close();
     stage('stores');
     await store.close();
+    await demographics.close();
     await objects.close();
   };
   try {
@@ -233,7 +254,7 @@ export async function startMeshd(config: MeshdConfig, opts: StartOptions = {}): 
     });
     return closing;
   };
-  return { app, url, port, store, objects, directory, logger, transport, publisher, housekeeping, metrics, readiness, close };
+  return { app, url, port, store, demographics, objects, directory, logger, transport, publisher, housekeeping, metrics, readiness, close };
 }
 
 /** Routes from the configured file, with every adapter rule's settings checked by its adapter. */

@@ -9,7 +9,7 @@ import type { MeshdConfig, RoutingConfig } from '../../broker/config/config.js';
 import type { AdapterRegistry } from '../../broker/adapters/adapter.js';
 import type { AddressResolver } from '../../broker/messages/address-resolver.js';
 import type { Transport } from '../../broker/transport/transport.js';
-import { builtInAdapters } from '../../adapters/index.js';
+import { builtInAdapters, type AdapterServices } from '../../adapters/index.js';
 import { Directory, type Mailbox, type Workflow } from '../../broker/directory/directory.js';
 import { AuthTokenGenerator } from '../../mailbox/client/auth-token.js';
 import { MeshClient } from '../../mailbox/client/index.js';
@@ -43,7 +43,7 @@ export interface TestMeshdOptions {
   routesYaml?: string;
   /** Routing settings over the test defaults (embedded transport, 50/100 ms retries). */
   routing?: Partial<RoutingConfig>;
-  adapters?: AdapterRegistry;
+  adapters?: AdapterRegistry | ((services: AdapterServices) => AdapterRegistry);
   resolvers?: readonly AddressResolver[];
   transport?: Transport;
   /** Reuse this data dir (a restart); it is then not removed at teardown. */
@@ -97,7 +97,7 @@ export async function startTestMeshd(t: Test, opts: TestMeshdOptions = {}): Prom
   const directory = new Directory(opts.mailboxes ?? DEFAULT_MAILBOXES, opts.workflows ?? []);
   const meshd = await startMeshd(config, {
     directory,
-    adapters: opts.adapters ?? builtInAdapters(),
+    adapters: opts.adapters ?? builtInAdapters,
     logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.resolvers ? { resolvers: opts.resolvers } : {}),
