@@ -194,7 +194,7 @@ t.test('starts from conf/meshd.yaml, answers /_ping, stops on SIGTERM', async (t
   t.match(m.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'listening line has the URL');
   t.not(new URL(m.url).port, '0', 'with the port actually bound');
   t.equal(m.listening['dataDir'], dataDir, 'uses --data-dir');
-  t.equal(m.listening['mailboxes'], 6, 'loaded conf/mailboxes.yaml');
+  t.equal(m.listening['mailboxes'], 8, 'loaded conf/mailboxes.yaml');
   t.equal(m.listening['tls'], false, 'plain HTTP');
   t.ok(existsSync(join(dataDir, 'meshd.sqlite')), 'database created in --data-dir');
 

@@ -1,5 +1,6 @@
-import t from 'tap';
 import { join } from 'node:path';
+import t from 'tap';
+import { parseGroDeathsSettings } from '../../../adapters/gro-deaths/gro-deaths-settings.js';
 import { packageRoot } from '../../../broker/config/package-root.js';
 import { emptyRoutes, loadRoutes } from '../../../broker/routing/load-routes.js';
 
@@ -72,10 +73,12 @@ t.test('a relative path resolves against cwd and an absolute one is used as give
   t.equal(abs.rules[0]?.source, 'r.yaml:2', 'shown relative to cwd');
 });
 
-t.test("the repository's conf/routes.yaml loads with the fanout adapter", async (t) => {
+t.test("the repository's conf/routes.yaml loads with the built-in adapters", async (t) => {
   const root = packageRoot();
-  const routes = await loadRoutes(join(root, 'conf', 'routes.yaml'), new Set(['fanout']), { cwd: root });
-  t.same(routes.adapters(), ['fanout']);
+  const routes = await loadRoutes(join(root, 'conf', 'routes.yaml'), new Set(['fanout', 'gro-deaths']), { cwd: root });
+  t.same(routes.adapters().sort(), ['fanout', 'gro-deaths']);
+  const gro = routes.match({ workflowId: 'GRO_DEATH_REGISTRATION', sender: 'X26GRO1', recipient: 'X26NBO1' });
+  t.same(gro.target.kind === 'adapter' && parseGroDeathsSettings(gro.target.settings), parseGroDeathsSettings({ manualResolutionMailbox: 'X26NBO1' }), 'GRO files go to gro-deaths, its settings valid');
   const demo = routes.match({ workflowId: 'MESH_FANOUT_DEMO', sender: 'X26ABC1', recipient: 'X26ABC2' });
   t.equal(demo.rule?.source.startsWith('conf/routes.yaml:'), true);
   t.equal(demo.target.kind, 'adapter');
