@@ -38,7 +38,7 @@ export function parseGroDeathsSettings(raw: Readonly<Record<string, unknown>>): 
   }
   const publisherOds = raw['publisherOds'] ?? 'X26';
   if (typeof publisherOds !== 'string' || !/^[A-Z0-9]{2,10}$/.test(publisherOds)) return 'settings.publisherOds must be an ODS code';
-  const batchSize = raw['batchSize'] ?? 2_000;
+  const batchSize = raw['batchSize'] ?? 500;
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5_000) return 'settings.batchSize must be an integer from 1 to 5000';
   const trace = raw['trace'] === undefined ? DEFAULT_TRACE_CONFIG : parseTraceConfig(raw['trace']);
   if (typeof trace === 'string') return `settings.trace: ${trace}`;
