@@ -5,7 +5,7 @@
 import type { Test } from 'tap';
 import type { MeshdConfig } from '../../../broker/config/config.js';
 import type { Person } from '../../../adapters/pds/person.js';
-import { validateDeathNotificationBundle } from '../../../adapters/gro-deaths/fhir/death-notification-bundle.js';
+import { validateDeathNotificationBundle } from '../../../adapters/gro-deaths/fhir/death-notification-validator.js';
 import type { RunningMeshd } from '../../../mailbox/server/meshd.js';
 import { eventually, inboxOf } from '../../broker/routing/routing-suite.js';
 import { authFor, clientFor, mailbox, raw, readAll, startTestMeshd, V2 } from '../../helpers/meshd.js';

@@ -1,11 +1,6 @@
 import t from 'tap';
-import {
-  deathNotificationBundle,
-  NEMS_MAX_BUNDLE_BYTES,
-  URLS,
-  validateDeathNotificationBundle,
-  type DeathNotificationInput,
-} from '../../../../adapters/gro-deaths/fhir/death-notification-bundle.js';
+import { deathNotificationBundle, URLS, type DeathNotificationInput } from '../../../../adapters/gro-deaths/fhir/death-notification-bundle.js';
+import { NEMS_MAX_BUNDLE_BYTES, validateDeathNotificationBundle } from '../../../../adapters/gro-deaths/fhir/death-notification-validator.js';
 import type { FhirBundle } from '../../../../adapters/gro-deaths/fhir/fhir-types.js';
 import type { IndexedPerson } from '../../../../adapters/pds/person.js';
 
