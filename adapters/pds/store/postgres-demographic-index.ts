@@ -5,8 +5,7 @@
  */
 
 import pg from 'pg';
-import type { PoolConfig } from 'pg';
-import { ident, typeParsers } from '../../../broker/store/postgres/queries.js';
+import { openSchemaPool } from '../../../broker/store/postgres/schema-pool.js';
 import type { CandidateQuery, DeathChange, DemographicIndex, RegistrationState, UpsertResult } from '../demographic-index.js';
 import { familyNameKeys } from '../names/name-keys.js';
 import type { DeathStatus, Gender, IndexedPerson, Person } from '../person.js';
@@ -145,8 +144,6 @@ const APPLY_DEATHS = `
 const REGISTRATION_COLUMNS = `registration_id, nhs_number, record_version, update_reason, cancelled, date_of_death, prior_death_status,
   prior_date_of_death, source_message_id, outcome, updated_at`;
 
-const UNIQUE_VIOLATION = '23505';
-const DUPLICATE_SCHEMA = '42P06';
 
 /** Bound on a readiness probe's query, so a probe against a dead link frees its pooled client. */
 const PING_TIMEOUT_MS = 5_000;
@@ -164,17 +161,15 @@ export class PostgresDemographicIndex implements DemographicIndex {
 
   /** Connects to `url`, creates `opts.schema` if it is missing, and migrates the index's tables. */
   static async open(url: string, opts: PostgresDemographicIndexOptions = {}): Promise<PostgresDemographicIndex> {
-    const config: PoolConfig = { connectionString: url, max: opts.poolMax ?? 4, types: typeParsers, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000 };
     // JIT off: these are short statements whose cost estimates (over unnest()ed arrays) often cross
     // the JIT threshold, and compiling them costs more than running them.
-    const settings = ['-c jit=off'];
-    if (opts.schema !== undefined) settings.push(`-c search_path=${ident(opts.schema).replaceAll(' ', '\\ ')}`);
-    config.options = settings.join(' ');
-    const pool = new pg.Pool(config);
-    // An idle client's connection dropping is reported here; the pool replaces it on next use.
-    pool.on('error', () => undefined);
+    const pool = await openSchemaPool(url, {
+      poolMax: opts.poolMax ?? 4,
+      settings: ['jit=off'],
+      ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    });
     try {
-      if (opts.schema !== undefined) await createSchema(pool, opts.schema);
       const client = await pool.connect();
       try {
         await applyPdsMigrationsPostgres(client);
@@ -331,15 +326,6 @@ export class PostgresDemographicIndex implements DemographicIndex {
  * and `meshd pds import` starting together): IF NOT EXISTS alone still fails that race with a
  * unique violation on the schema's name.
  */
-async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
-  try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== UNIQUE_VIOLATION && code !== DUPLICATE_SCHEMA) throw err;
-  }
-}
-
 function rowToPerson(row: PersonRow): IndexedPerson {
   return {
     nhsNumber: row.nhs_number,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { PoolClient, PoolConfig } from 'pg';
+import type { PoolClient } from 'pg';
 import type { ChunkRecord, EventInput, MessageEvent, MessageRecord, MessageStatus } from '../../message/model.js';
 import { StoreError, type InboxPage, type InboxQuery, type MessageStore, type OutboxEntry } from '../message-store.js';
 import type { OutboxRecord, OutputWrite, ParkedRecord, PutChunkResult, RoutedProgress, WorkflowFilter } from '../message-store.js';
@@ -7,8 +7,9 @@ import type { MessageStatRow, ReportWrite, RetireRequest, RetireResult } from '.
 import * as housekeeping from './housekeeping-ops.js';
 import * as leases from './job-leases.js';
 import { applyMigrations } from './migrations.js';
+import { openSchemaPool } from './schema-pool.js';
 import * as queries from './queries.js';
-import { ident, inTransaction, typeParsers } from './queries.js';
+import { inTransaction } from './queries.js';
 import * as routing from './routing-ops.js';
 import { INSERT_EVENT, INSERT_MESSAGE, MESSAGE_SELECT, UPDATE_STATE, UPSERT_CHUNK, type MessageRow } from './rows.js';
 import { chunkParams, messageParams, messageToRow, rowToMessage, stateParams } from './rows.js';
@@ -48,19 +49,9 @@ export class PostgresMessageStore implements MessageStore {
 
   /** Connects to `url`, creates `opts.schema` if it is missing, and migrates. */
   static async open(url: string, opts: PostgresMessageStoreOptions = {}): Promise<PostgresMessageStore> {
-    // A bounded connect wait: with the server unreachable, a request fails in seconds (503, retry)
-    // instead of queueing behind the OS's TCP timeout of minutes.
-    const config: PoolConfig = { connectionString: url, max: opts.poolMax ?? 10, types: typeParsers, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000 };
-    if (opts.schema !== undefined) {
-      // Every pooled connection starts with the schema as its search_path.
-      config.options = `-c search_path=${ident(opts.schema).replaceAll(' ', '\\ ')}`;
-    }
-    const pool = new pg.Pool(config);
-    // An idle client's connection dropping is reported here; the pool replaces it on next use.
-    pool.on('error', () => undefined);
+    const pool = await openSchemaPool(url, { poolMax: opts.poolMax ?? 10, ...(opts.schema !== undefined ? { schema: opts.schema } : {}), ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}) });
     const store = new PostgresMessageStore(pool, opts.now ?? Date.now);
     try {
-      if (opts.schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}`);
       await store.migrate();
     } catch (err) {
       await pool.end();
