@@ -6,6 +6,9 @@
 
 import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
+import type { MigrationLedger } from '../../../broker/store/migration-ledger.js';
+import { applyMigrations as applyPostgres } from '../../../broker/store/postgres/migrations.js';
+import { applyMigrations as applySqlite } from '../../../broker/store/sqlite/migrations.js';
 
 /** One schema step in both dialects. */
 export interface PdsMigration {
@@ -126,67 +129,18 @@ export const pdsMigrations: readonly PdsMigration[] = [
   },
 ];
 
-const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS pds_schema_migrations (
-  version    INTEGER PRIMARY KEY,
-  name       TEXT NOT NULL,
-  applied_at BIGINT NOT NULL
-)`;
+/** The index's own ledger, so its versions never collide with the message store's. */
+const PDS_LEDGER: MigrationLedger = { table: 'pds_schema_migrations', label: 'demographic index', lockPrefix: 'mesh-broker.pds-migrate.' };
 
 /** Applies the SQLite migrations not yet applied, in one immediate transaction; returns the versions applied. */
 export function applyPdsMigrationsSqlite(db: Database.Database, list: readonly PdsMigration[] = pdsMigrations): number[] {
-  checkOrder(list);
-  const run = db.transaction((): number[] => {
-    db.exec(VERSION_TABLE);
-    const row = db.prepare('SELECT max(version) AS version FROM pds_schema_migrations').get() as { version: number | null };
-    const current = checkCurrent(row.version ?? 0, list);
-    const record = db.prepare('INSERT INTO pds_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    const applied: number[] = [];
-    for (const m of list) {
-      if (m.version <= current) continue;
-      db.exec(m.sqlite);
-      record.run(m.version, m.name, Date.now());
-      applied.push(m.version);
-    }
-    return applied;
-  });
-  return run.immediate();
+  return applySqlite(db, list.map((m) => ({ version: m.version, name: m.name, sql: m.sqlite })), PDS_LEDGER);
 }
 
 /**
  * Applies the PostgreSQL migrations not yet applied, in one transaction under an advisory lock
  * per schema (so two processes starting at once do not both migrate); returns the versions applied.
  */
-export async function applyPdsMigrationsPostgres(client: PoolClient, list: readonly PdsMigration[] = pdsMigrations): Promise<number[]> {
-  checkOrder(list);
-  await client.query('BEGIN');
-  try {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('mesh-broker.pds-migrate.' || coalesce(current_schema(), '')))`);
-    await client.query(VERSION_TABLE);
-    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM pds_schema_migrations');
-    const current = checkCurrent(rows[0]?.version ?? 0, list);
-    const applied: number[] = [];
-    for (const m of list) {
-      if (m.version <= current) continue;
-      await client.query(m.postgres);
-      await client.query('INSERT INTO pds_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
-      applied.push(m.version);
-    }
-    await client.query('COMMIT');
-    return applied;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
-}
-
-function checkOrder(list: readonly PdsMigration[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (list[i]!.version <= list[i - 1]!.version) throw new Error(`demographic index migrations out of order at version ${list[i]!.version}`);
-  }
-}
-
-function checkCurrent(current: number, list: readonly PdsMigration[]): number {
-  const latest = list.length > 0 ? list[list.length - 1]!.version : 0;
-  if (current > latest) throw new Error(`demographic index schema version ${current} is newer than this code knows (${latest})`);
-  return current;
+export function applyPdsMigrationsPostgres(client: PoolClient, list: readonly PdsMigration[] = pdsMigrations): Promise<number[]> {
+  return applyPostgres(client, list.map((m) => ({ version: m.version, name: m.name, sql: m.postgres })), PDS_LEDGER);
 }

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { checkLedger, MESSAGE_STORE_LEDGER, type MigrationLedger } from '../migration-ledger.js';
 
 /** One schema step. Versions only ever grow; a released migration is never edited, only followed. */
 export interface Migration {
@@ -163,35 +164,36 @@ export const migrations: readonly Migration[] = [
 
 /**
  * Applies every migration newer than the schema's version, all in one transaction holding a
- * transaction-scoped advisory lock keyed on the schema, so a second process starting at the same
- * time waits and then finds nothing to do. Returns the versions applied. Refuses a schema newer
- * than this code, and a list out of order. `client` must not be inside a transaction.
+ * transaction-scoped advisory lock keyed on the schema and ledger, so a second process starting at
+ * the same time waits and then finds nothing to do. Returns the versions applied. Refuses a schema
+ * newer than this code, and a list out of order. `client` must not be inside a transaction.
  */
-export async function applyMigrations(client: PoolClient, list: readonly Migration[] = migrations): Promise<number[]> {
+export async function applyMigrations(client: PoolClient, list: readonly Migration[] = migrations, ledger: MigrationLedger = MESSAGE_STORE_LEDGER): Promise<number[]> {
+  checkLedger(ledger);
   for (let i = 1; i < list.length; i++) {
     if (list[i]!.version <= list[i - 1]!.version) {
-      throw new Error(`migrations out of order at version ${list[i]!.version}`);
+      throw new Error(`${ledger.label} migrations out of order at version ${list[i]!.version}`);
     }
   }
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('mesh-broker.migrate.' || coalesce(current_schema(), '')))`);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('${ledger.lockPrefix}' || coalesce(current_schema(), '')))`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${ledger.table} (
       version    INTEGER PRIMARY KEY,
       name       TEXT NOT NULL,
       applied_at BIGINT NOT NULL
     )`);
-    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${ledger.table}`);
     const current = rows[0]?.version ?? 0;
     const latest = list.length > 0 ? list[list.length - 1]!.version : 0;
     if (current > latest) {
-      throw new Error(`database schema version ${current} is newer than this code knows (${latest})`);
+      throw new Error(`${ledger.label} schema version ${current} is newer than this code knows (${latest})`);
     }
     const applied: number[] = [];
     for (const m of list) {
       if (m.version <= current) continue;
       await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+      await client.query(`INSERT INTO ${ledger.table} (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, Date.now()]);
       applied.push(m.version);
     }
     await client.query('COMMIT');

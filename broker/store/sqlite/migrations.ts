@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { checkLedger, MESSAGE_STORE_LEDGER, type MigrationLedger } from '../migration-ledger.js';
 
 /** One schema step. Versions only ever grow; a released migration is never edited, only followed. */
 export interface Migration {
@@ -169,25 +170,26 @@ export const migrations: readonly Migration[] = [
  * so a second process starting at the same time waits and then finds nothing to do.
  * Returns the versions applied. Refuses a database newer than this code.
  */
-export function applyMigrations(db: Database.Database, list: readonly Migration[] = migrations): number[] {
+export function applyMigrations(db: Database.Database, list: readonly Migration[] = migrations, ledger: MigrationLedger = MESSAGE_STORE_LEDGER): number[] {
+  checkLedger(ledger);
   for (let i = 1; i < list.length; i++) {
     if (list[i]!.version <= list[i - 1]!.version) {
-      throw new Error(`migrations out of order at version ${list[i]!.version}`);
+      throw new Error(`${ledger.label} migrations out of order at version ${list[i]!.version}`);
     }
   }
   const run = db.transaction((): number[] => {
-    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    db.exec(`CREATE TABLE IF NOT EXISTS ${ledger.table} (
       version    INTEGER PRIMARY KEY,
       name       TEXT NOT NULL,
       applied_at INTEGER NOT NULL
     )`);
-    const row = db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as { version: number | null };
+    const row = db.prepare(`SELECT max(version) AS version FROM ${ledger.table}`).get() as { version: number | null };
     const current = row.version ?? 0;
     const latest = list.length > 0 ? list[list.length - 1]!.version : 0;
     if (current > latest) {
-      throw new Error(`database schema version ${current} is newer than this code knows (${latest})`);
+      throw new Error(`${ledger.label} schema version ${current} is newer than this code knows (${latest})`);
     }
-    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const record = db.prepare(`INSERT INTO ${ledger.table} (version, name, applied_at) VALUES (?, ?, ?)`);
     const applied: number[] = [];
     for (const m of list) {
       if (m.version <= current) continue;
