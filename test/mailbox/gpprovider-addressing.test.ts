@@ -72,3 +72,20 @@ t.test('GPPROVIDER_ addressing over HTTP: delivered to the practice, or a 417 wi
   t.same((await raw(meshd.url, 'GET', '/messageexchange/GP1/inbox', { authorization: authFor('GP1'), accept: V2 })).json().messages.length, 2, 'nothing else was delivered');
   t.equal((await send('A81001')).status, 202, 'an ODS code still falls through to the next resolver');
 });
+
+t.test("meshd's default resolvers: GPPROVIDER_ against the real demographic index, then ODS codes", async (t) => {
+  const meshd = await startTestMeshd(t, {
+    mailboxes: [mailbox('SENDER1'), mailbox('GP1', { odsCode: 'A81001' })],
+    workflows: [{ workflowId: WF, senders: ['SENDER1'], receivers: ['GP1'] }],
+  });
+  const { deathStatus: _s, dateOfDeath: _d, deathRegistrationId: _r, ...mary } = person('9434765919', 'A81001');
+  await meshd.demographics.upsertPeople([mary]);
+  const send = (to: string) => raw(meshd.url, 'POST', '/messageexchange/SENDER1/outbox', { authorization: authFor('SENDER1'), accept: V2, 'mex-to': to, 'mex-workflowid': WF }, 'letter');
+  const ok = await send('GPPROVIDER_9434765919_19700131_TAYLOR');
+  t.equal(ok.status, 202, 'a previous surname cross-checks');
+  const inbox = await raw(meshd.url, 'GET', '/messageexchange/GP1/inbox', { authorization: authFor('GP1'), accept: V2 });
+  t.same(inbox.json().messages, [ok.json().message_id], "delivered to the practice the index names");
+  const unknown = await send('GPPROVIDER_9434765927_19700131_TAYLOR');
+  t.equal(unknown.json().detail[0].code, 'EPL-153', 'not in the index');
+  t.equal((await send('A81001')).status, 202, 'ODS codes still resolve after it');
+});
